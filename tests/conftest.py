@@ -1,0 +1,61 @@
+import pytest
+
+from tests.factories import CustomerFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tickets.models import Seniority
+from tickets.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "attachments"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme 科技", code="acme")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Globex 集团", code="globex")
+
+
+@pytest.fixture
+def customer(org):
+    return CustomerFactory(username="alice", organization=org)
+
+
+@pytest.fixture
+def other_customer(other_org):
+    return CustomerFactory(username="bob", organization=other_org)
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="agent", role=Role.AGENT)
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="lead", role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def engineer(db):
+    return MembershipFactory(
+        user=UserFactory(username="eng", role=Role.ENGINEER), seniority=Seniority.SENIOR
+    ).user
+
+
+@pytest.fixture
+def outsider_engineer(db):
+    """An engineer of another team: sees none of `engineer`'s team tickets."""
+    return MembershipFactory(user=UserFactory(username="eng2", role=Role.ENGINEER)).user

@@ -1,0 +1,196 @@
+"""Registration of a ticket from any channel (PROCESS §2–§5)."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError
+from ..models import (
+    Category,
+    Channel,
+    Impact,
+    Organization,
+    PriorityScheme,
+    ProductLine,
+    RequestType,
+    Ticket,
+    TicketEvent,
+    Urgency,
+    User,
+)
+from ..numbering import next_number
+from ..permissions import user_caps
+from .attachments import attachment_check, attachment_store
+from .classification import default_scheme, priority_for, record_suggestion, suggest_for_text
+from .common import log_event
+from .dispatch import auto_dispatch
+
+AGENT_CHANNELS = {Channel.PHONE, Channel.HOTLINE, Channel.IM, Channel.CHAT, Channel.EMAIL}
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """Everything PROCESS §2 records at intake."""
+
+    title: str
+    description: str
+    channel: str
+    organization: Organization | None = None
+    contact: User | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    request_type: str = RequestType.FAULT
+    product_line: ProductLine | None = None
+    product: str = ""
+    product_version: str = ""
+    device_model: str = ""
+    steps_to_reproduce: str = ""
+    error_message: str = ""
+    impact_scope: str = ""
+    impact: str = Impact.ONE_USER
+    urgency: str = Urgency.MEDIUM
+    occurred_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    category: Category | None = None
+    scheme: PriorityScheme | None = None
+    cc_emails: str = ""
+    extra_categories: Sequence[Category] = field(default_factory=tuple)
+
+
+def _validate(*, actor: User, data: TicketData, now: dt.datetime) -> TicketData:
+    caps = user_caps(actor)
+    errors = []
+    if not data.title.strip():
+        errors.append(("title", _("A title is required.")))
+    if not data.description.strip():
+        errors.append(("description", _("Describe the problem.")))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0])
+    if caps.is_customer:
+        if data.organization is not None and data.organization.pk != actor.organization_id:
+            raise DomainError(
+                _("You can only open tickets for your own organization."), field="organization"
+            )
+        if data.channel not in (Channel.PORTAL, Channel.API, Channel.EMAIL):
+            raise DomainError(_("Customers open tickets through the portal."), field="channel")
+        org = actor.organization
+        contact = actor
+    else:
+        if not caps.register:
+            raise DomainError(_("You are not allowed to register tickets."))
+        if data.organization is None:
+            raise DomainError(_("Choose the customer's organization."), field="organization")
+        org = data.organization
+        contact = data.contact
+        if contact is not None and contact.organization_id != org.pk:
+            raise DomainError(
+                _("The contact does not belong to this organization."), field="contact"
+            )
+    if (
+        Channel(data.channel) in AGENT_CHANNELS
+        and data.received_at is None
+        and not caps.is_customer
+    ):
+        raise DomainError(
+            _("Enter when the request was received (call end, message time)."),
+            field="received_at",
+        )
+    received = data.received_at or now
+    if received > now + CLOCK_SKEW:
+        raise DomainError(_("The request cannot be received in the future."), field="received_at")
+    if data.occurred_at and data.occurred_at > now + CLOCK_SKEW:
+        raise DomainError(_("The problem cannot occur in the future."), field="occurred_at")
+    if data.category is not None and not data.category.active:
+        raise DomainError(_("This category is no longer in use."), field="category")
+    return TicketData(
+        **{
+            **data.__dict__,
+            "organization": org,
+            "contact": contact,
+            "contact_name": data.contact_name or (str(contact) if contact else ""),
+            "contact_email": data.contact_email or (contact.email if contact else ""),
+            "contact_phone": data.contact_phone or (contact.phone if contact else ""),
+            "received_at": min(received, now),
+        }
+    )
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User,
+    data: TicketData,
+    files: Sequence[UploadedFile] = (),
+    dispatch: bool | None = None,
+) -> Ticket:
+    """Register, number, classify, prioritise and (optionally) dispatch a ticket in one go.
+
+    Files are checked before anything is written, so a rejected file leaves no ticket behind.
+    """
+    now = timezone.now()
+    data = _validate(actor=actor, data=data, now=now)
+    checked = attachment_check(files=files)
+    scheme = data.scheme or default_scheme()
+    level = priority_for(scheme=scheme, impact=data.impact, urgency=data.urgency)
+    suggestion = suggest_for_text(
+        "\n".join((data.title, data.description, data.error_message, data.product))
+    )
+    suggested = (
+        Category.objects.filter(pk=suggestion.category_id).first()
+        if suggestion.category_id
+        else None
+    )
+    chosen = data.category or suggested
+    caps = user_caps(actor)
+    ticket = Ticket(
+        number=next_number("TS", now),
+        title=data.title.strip()[:200],
+        description=data.description,
+        channel=data.channel,
+        request_type=data.request_type,
+        organization=data.organization,
+        contact=data.contact,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        contact_email=data.contact_email,
+        product_line=data.product_line,
+        product=data.product,
+        product_version=data.product_version,
+        device_model=data.device_model,
+        steps_to_reproduce=data.steps_to_reproduce,
+        error_message=data.error_message,
+        impact_scope=data.impact_scope,
+        impact=data.impact,
+        urgency=data.urgency,
+        priority=level,
+        priority_rank=level.rank,
+        category=chosen,
+        suggested_category=suggested,
+        classified_at=now if data.category is not None and caps.classify else None,
+        occurred_at=data.occurred_at,
+        received_at=data.received_at,
+        created_at=now,
+        registration_lag=max(now - data.received_at, dt.timedelta(0)),
+        created_by=actor,
+        cc_emails=data.cc_emails,
+    )
+    ticket._change_reason = _("registered")
+    ticket.save()
+    record_suggestion(ticket=ticket, suggestion=suggestion)
+    if data.extra_categories:
+        ticket.secondary_categories.set(data.extra_categories)
+    log_event(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, new=ticket.channel)
+    attachment_store(ticket=ticket, files=checked, actor=actor)
+    if dispatch is None:
+        dispatch = settings.AUTO_DISPATCH
+    if (dispatch and auto_dispatch(ticket=ticket, actor=None)) or ticket.team_id:
+        ticket.save()
+    return ticket
