@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import portal_views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", portal_views.ticket_list, name="list"),
+    path("new/", portal_views.ticket_create, name="create"),
+    path("<str:number>/", portal_views.ticket_detail, name="detail"),
+]

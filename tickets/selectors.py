@@ -99,8 +99,16 @@ def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
         raise Http404 from None
 
 
-def event_list(*, ticket: Ticket) -> QuerySet[TicketEvent]:
-    return TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+# Timeline entries a customer may see; the rest (dispatch, hand-back reasons, internal
+# attachments, followers, classification) are our internal work.
+PUBLIC_EVENT_KINDS = (TicketEvent.Kind.CREATED, TicketEvent.Kind.STATUS, TicketEvent.Kind.REOPENED)
+
+
+def event_list(*, ticket: Ticket, user: User | None = None) -> QuerySet[TicketEvent]:
+    qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    if user is not None and not user_caps(user).view_internal:
+        qs = qs.filter(kind__in=PUBLIC_EVENT_KINDS)
+    return qs
 
 
 def assignment_list(*, ticket: Ticket) -> QuerySet[Assignment]:
@@ -126,6 +134,7 @@ def ticket_history(*, ticket: Ticket, limit: int = 50) -> list[dict[str, Any]]:
                 "reason": newer.history_change_reason or "",
                 "changes": [
                     {
+                        "name": c.field,
                         "field": Ticket._meta.get_field(c.field).verbose_name,
                         "old": c.old,
                         "new": c.new,

@@ -1,0 +1,131 @@
+"""One ticket for our people: header, scene, classification, actions, conversation, history."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .. import selectors, workflow
+from ..forms import (
+    AssignForm,
+    ClassifyForm,
+    MessageForm,
+    ReasonForm,
+    TransitionForm,
+    active_categories,
+)
+from ..models import Attachment, Category, Message, Status, Ticket, TicketEvent, User
+from ..permissions import user_caps
+from ..templatetags.helpdesk_ui import format_duration
+from .access import engineer_required
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # "message" or "event"
+    at: dt.datetime
+    obj: Message | TicketEvent
+    attachments: tuple[Attachment, ...] = ()
+
+
+def build_timeline(
+    messages: list[Message], events: list[TicketEvent], attachments: list[Attachment]
+) -> tuple[list[TimelineEntry], list[Attachment]]:
+    """Messages (with their files) and events in time order; files not tied to a message apart."""
+    by_message: dict[int, list[Attachment]] = defaultdict(list)
+    loose = []
+    for att in attachments:
+        if att.message_id is None:
+            loose.append(att)
+        else:
+            by_message[att.message_id].append(att)
+    entries = [
+        TimelineEntry("message", m.created_at, m, tuple(by_message.get(m.pk, ()))) for m in messages
+    ]
+    entries += [TimelineEntry("event", e.created_at, e) for e in events]
+    entries.sort(key=lambda e: (e.at, e.kind != "event", e.obj.pk))
+    return entries, loose
+
+
+def history_rows(ticket: Ticket) -> list[dict[str, Any]]:
+    """Field changes with readable values: choice labels and names instead of raw keys."""
+    rows = selectors.ticket_history(ticket=ticket)
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for row in rows:
+        for change in row["changes"]:
+            field = Ticket._meta.get_field(change["name"])
+            if field.is_relation and field.many_to_one:
+                wanted[field.related_model].update(
+                    v for v in (change["old"], change["new"]) if v is not None
+                )
+    loaded: dict[type[models.Model], dict[Any, models.Model]] = {}
+    for model, ids in wanted.items():
+        qs = model._default_manager.all()
+        if model is Category:
+            qs = qs.select_related("parent")
+        loaded[model] = qs.in_bulk(list(ids))
+
+    def show(field: models.Field, value: Any) -> Any:
+        if value is None or value == "":
+            return ""
+        if field.is_relation:
+            obj = loaded.get(field.related_model, {}).get(value)
+            if isinstance(obj, Category):
+                return obj.full_label
+            return str(obj) if obj is not None else f"#{value}"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, dt.timedelta):
+            return format_duration(value)
+        return value
+
+    for row in rows:
+        for change in row["changes"]:
+            field = Ticket._meta.get_field(change["name"])
+            change["old"], change["new"] = show(field, change["old"]), show(field, change["new"])
+    return rows
+
+
+@engineer_required
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    user: User = request.user
+    caps = user_caps(user)
+    ticket = selectors.ticket_get_for_user(user=user, number=number)
+    secondary = list(ticket.secondary_categories.select_related("parent"))
+    followers = list(ticket.followers.all())
+    timeline, loose_attachments = build_timeline(
+        list(selectors.message_list(user=user, ticket=ticket)),
+        list(selectors.event_list(ticket=ticket, user=user)),
+        list(selectors.attachment_list(user=user, ticket=ticket)),
+    )
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "secondary": secondary,
+        "tags": list(ticket.tags.all()),
+        "keywords": list(ticket.matched_keywords.all()),
+        "followers": followers,
+        "is_following": any(f.pk == user.pk for f in followers),
+        "timeline": timeline,
+        "loose_attachments": loose_attachments,
+        "history": history_rows(ticket),
+        "assignments": list(selectors.assignment_list(ticket=ticket)),
+        "targets": workflow.allowed_targets(ticket.status),
+        "reason_needed": {t.value for t in Status if workflow.reason_required(ticket.status, t)},
+        "can_hand_back": ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS)
+        and (ticket.assignee_id == user.pk or caps.assign),
+        "read_only": ticket.status == Status.ARCHIVED,
+        "transition_form": TransitionForm(),
+        "hand_back_form": ReasonForm(),
+        "message_form": MessageForm(),
+    }
+    if caps.assign and ticket.is_open:
+        context["assign_form"] = AssignForm(ticket=ticket)
+    if caps.classify and ticket.status != Status.ARCHIVED:
+        context["classify_form"] = ClassifyForm(
+            ticket=ticket, secondary=secondary, categories=active_categories()
+        )
+    return render(request, "tickets/detail.html", context)

@@ -1,0 +1,131 @@
+"""The engineer's queues: filters, sorting, count-free pages, bulk actions."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..errors import DomainError
+from ..filters import TicketFilter
+from ..forms import BulkActionForm, prepare_filter_form
+from ..models import Status, Team, Ticket
+from ..pagination import paginate, parse_page
+from ..selectors import QUEUES
+from .access import engineer_required, form_errors_to_messages, safe_next
+
+PAGE_SIZE = 25
+QUEUE_LABELS = {
+    "mine": gettext_lazy("My tickets"),
+    "team": gettext_lazy("My teams"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "open": gettext_lazy("All open"),
+    "all": gettext_lazy("All tickets"),
+}
+
+
+def default_queue(request: HttpRequest) -> str:
+    """Engineers with assigned open work start on it; everyone else on the open tickets."""
+    if selectors.ticket_queue(user=request.user, queue="mine").exists():
+        return "mine"
+    return "open"
+
+
+@engineer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("queue", "")
+    if name not in QUEUES:
+        name = default_queue(request)
+    filterset = TicketFilter(
+        request.GET or None, queryset=selectors.ticket_list(user=request.user, queue=name)
+    )
+    staff = list(selectors.assignable_users())
+    teams = list(Team.objects.filter(active=True))
+    prepare_filter_form(filterset.form, staff=staff, teams=teams)
+    page = paginate(filterset.qs, number=parse_page(request.GET.get("page")), size=PAGE_SIZE)
+    more_filters_used = any(
+        v
+        for k, v in filterset.form.data.items()
+        if k in filterset.form.fields and k not in ("q", "ordering")
+    )
+    context = {
+        "queue": name,
+        "queue_label": QUEUE_LABELS[name],
+        "queues": QUEUE_LABELS,
+        "filter": filterset,
+        "filter_open": more_filters_used or bool(filterset.form.errors),
+        "page": page,
+        "bulk_form": BulkActionForm(staff=staff, teams=teams),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "tickets/_queue_results.html" if partial else "tickets/queue.html"
+    return render(request, template, context)
+
+
+@engineer_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one action to each selected ticket through its service; report every outcome."""
+    back = safe_next(request, reverse("tickets:queue"))
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        form_errors_to_messages(request, form)
+        return redirect(back)
+    data = form.cleaned_data
+    user = request.user
+    action, done = _bulk_action(request, data)
+    tickets = list(
+        selectors.ticket_visible_to(user)
+        .filter(pk__in=data["tickets"])
+        .only("pk", "number")
+        .order_by("number")
+    )
+    succeeded: list[str] = []
+    for ticket in tickets:
+        try:
+            action(ticket)
+        except DomainError as exc:
+            messages.error(request, f"{ticket.number}: {exc.message}")
+        else:
+            succeeded.append(ticket.number)
+    if succeeded:
+        messages.success(
+            request,
+            _("%(action)s: %(numbers)s") % {"action": done, "numbers": ", ".join(succeeded)},
+        )
+    missing = len(data["tickets"]) - len(tickets)
+    if missing:
+        messages.warning(
+            request,
+            _("%(n)d selected tickets were not found or are not visible to you.") % {"n": missing},
+        )
+    return redirect(back)
+
+
+def _bulk_action(request: HttpRequest, data: dict) -> tuple[Callable[[Ticket], object], str]:
+    user, reason = request.user, data["reason"]
+    if data["action"] == BulkActionForm.STATUS:
+        status = Status(data["status"])
+        return (
+            lambda t: services.ticket_transition(
+                ticket_id=t.pk, actor=user, to=status, reason=reason
+            ),
+            _("Status changed to “%(status)s”") % {"status": status.label},
+        )
+    if data["action"] == BulkActionForm.AUTO:
+        return (
+            lambda t: services.ticket_assign(ticket_id=t.pk, actor=user, reason=reason),
+            _("Assigned by routing rules"),
+        )
+    assignee, team = data["assignee"], data["team"]
+    return (
+        lambda t: services.ticket_assign(
+            ticket_id=t.pk, actor=user, assignee=assignee, team=team, reason=reason
+        ),
+        _("Assigned to %(who)s") % {"who": assignee or team},
+    )
