@@ -10,6 +10,7 @@ from .catalog import (
     Tag,
     Urgency,
 )
+from .notification import Notification
 from .people import Organization, ProductLine, Seniority, Team, TeamMembership, User
 from .ticket import (
     Assignment,
@@ -37,6 +38,7 @@ __all__ = [
     "Keyword",
     "Message",
     "MessageKind",
+    "Notification",
     "Organization",
     "PriorityLevel",
     "PriorityMatrixCell",

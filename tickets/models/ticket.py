@@ -177,8 +177,11 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    # Nearest open SLA deadline and its warning time, kept by sla.services for sorting and badges.
+    sla_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "sla_due_at", "sla_warn_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -198,6 +201,11 @@ class Ticket(models.Model):
             models.Index(fields=["team", "-created_at"], name="tkt_team_created"),
             models.Index(fields=["organization", "-created_at"], name="tkt_org_created"),
             models.Index(fields=["priority_rank", "-created_at"], name="tkt_rank_created"),
+            models.Index(
+                fields=["sla_due_at"],
+                name="tkt_sla_due",
+                condition=models.Q(sla_due_at__isnull=False),
+            ),
             models.Index(
                 fields=["-created_at"],
                 name="tkt_unassigned_open",

@@ -1,6 +1,6 @@
 """Every write goes through these functions; views, serializers and commands only call them."""
 
-from .attachments import attachment_check, attachment_store
+from .attachments import attachment_add, attachment_check, attachment_store
 from .classification import priority_for, suggest_for_text, ticket_classify
 from .conversation import message_add, ticket_follow, ticket_update
 from .dispatch import route, ticket_assign, ticket_hand_back
@@ -10,6 +10,7 @@ from .transitions import apply_transition, ticket_transition
 __all__ = [
     "TicketData",
     "apply_transition",
+    "attachment_add",
     "attachment_check",
     "attachment_store",
     "message_add",

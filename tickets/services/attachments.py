@@ -1,5 +1,6 @@
 """Attachment checks: count, size and type by content (never by the client's claim)."""
 
+import codecs
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -7,10 +8,14 @@ from pathlib import PurePath
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import DomainError
-from ..models import Attachment, Message, Ticket, User
+from ..errors import DomainError, NotAllowed
+from ..models import Attachment, Message, Status, Ticket, TicketEvent, User
+from ..permissions import user_caps
+from .common import assert_mutable, lock_ticket, log_event
 
 BINARY_TYPES = {
     "image/png": {".png"},
@@ -36,17 +41,23 @@ class CheckedFile:
 
 
 def _sniff_text(head: bytes) -> bool:
-    if b"\x00" in head:
+    """UTF-8, GB18030 (a superset of the GBK/GB2312 of Chinese Windows) or UTF-16 with a BOM.
+
+    UTF-16 is recognised by its BOM only: its ASCII characters contain NUL bytes, which
+    otherwise mark a binary file.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in head:
         return False
-    for encoding in ("utf-8", "gb18030", "utf-16"):
+    else:
+        encodings = ("utf-8", "gb18030")
+    for encoding in encodings:
         try:
-            head.decode(encoding)
+            # Not final: a multi-byte character cut at the end of the sample is still text.
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
-            # A multi-byte character cut at the end of the sample is still text.
-            try:
-                head[:-4].decode(encoding)
-            except UnicodeDecodeError:
-                continue
+            continue
         return True
     return False
 
@@ -129,4 +140,34 @@ def attachment_store(
         att.file.save(f.name, f.upload, save=False)
         att.save()
         stored.append(att)
+    return stored
+
+
+@transaction.atomic
+def attachment_add(
+    *, ticket_id: int, actor: User, files: Sequence[UploadedFile], internal: bool = False
+) -> list[Attachment]:
+    """Attach files to a ticket outside a message (screenshots, logs). All files are checked
+    before any is stored, so a rejected upload leaves nothing behind."""
+    caps = user_caps(actor)
+    if caps.is_customer:
+        if internal:
+            raise NotAllowed(_("Customers cannot add internal attachments."))
+    elif not caps.work:
+        raise NotAllowed(_("You are not allowed to do this."))
+    if not files:
+        raise DomainError(_("Choose at least one file."), field="files")
+    ticket = lock_ticket(ticket_id)
+    assert_mutable(ticket)
+    if caps.is_customer and ticket.status == Status.CLOSED:
+        raise DomainError(_("This ticket is closed. Open a new ticket for a new problem."))
+    checked = attachment_check(files=files, existing=ticket.attachments.count())
+    stored = attachment_store(ticket=ticket, files=checked, actor=actor, internal=internal)
+    log_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.ATTACHMENT,
+        actor=actor,
+        new=", ".join(a.original_name for a in stored),
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     return stored

@@ -7,11 +7,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sla import services as sla_services
+
 from .. import classify, priority
 from ..errors import DomainError
 from ..models import (
     Category,
     ClassificationCorrection,
+    Impact,
     Keyword,
     PriorityLevel,
     PriorityMatrixCell,
@@ -20,9 +23,10 @@ from ..models import (
     Ticket,
     TicketEvent,
     TicketKeywordMatch,
+    Urgency,
     User,
 )
-from .common import assert_mutable, lock_ticket, log_event, require
+from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
 
 
 def keyword_rules() -> list[classify.KeywordRule]:
@@ -83,6 +87,25 @@ def record_suggestion(*, ticket: Ticket, suggestion: classify.Suggestion) -> Non
         ticket.tags.add(*suggestion.tag_ids)
 
 
+def record_decision(*, ticket: Ticket, category: Category, actor: User | None) -> None:
+    """Keep the first decision on a ticket's suggestion; each matched keyword learns from it."""
+    kw_ids = list(ticket.keyword_matches.values_list("keyword_id", flat=True))
+    ClassificationCorrection.objects.create(
+        ticket=ticket,
+        suggested_id=ticket.suggested_category_id,
+        chosen=category,
+        keywords=list(Keyword.objects.filter(id__in=kw_ids).values_list("phrase", flat=True)),
+        text=f"{ticket.title}\n{ticket.description}"[:2000],
+        actor=actor,
+    )
+    Keyword.objects.filter(id__in=kw_ids, category=category).update(
+        confirmed_count=F("confirmed_count") + 1
+    )
+    Keyword.objects.filter(id__in=kw_ids).exclude(category=category).update(
+        corrected_count=F("corrected_count") + 1
+    )
+
+
 @transaction.atomic
 def ticket_classify(
     *,
@@ -103,31 +126,22 @@ def ticket_classify(
     """
     require(actor, "classify")
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if not category.active:
         raise DomainError(_("This category is no longer in use."), field="category")
+    if impact and impact not in Impact.values:
+        raise DomainError(_("Choose one of the offered values."), field="impact")
+    if urgency and urgency not in Urgency.values:
+        raise DomainError(_("Choose one of the offered values."), field="urgency")
     if any(c.pk == category.pk for c in secondary):
         raise DomainError(
             _("The main category cannot also be a secondary category."), field="secondary"
         )
-    kw_ids = list(ticket.keyword_matches.values_list("keyword_id", flat=True))
     first_decision = ticket.classified_at is None
     old_category = ticket.category
     if first_decision:
-        ClassificationCorrection.objects.create(
-            ticket=ticket,
-            suggested_id=ticket.suggested_category_id,
-            chosen=category,
-            keywords=list(Keyword.objects.filter(id__in=kw_ids).values_list("phrase", flat=True)),
-            text=f"{ticket.title}\n{ticket.description}"[:2000],
-            actor=actor,
-        )
-        Keyword.objects.filter(id__in=kw_ids, category=category).update(
-            confirmed_count=F("confirmed_count") + 1
-        )
-        Keyword.objects.filter(id__in=kw_ids).exclude(category=category).update(
-            corrected_count=F("corrected_count") + 1
-        )
+        record_decision(ticket=ticket, category=category, actor=actor)
     ticket.category = category
     ticket.classified_at = ticket.classified_at or timezone.now()
     if impact:
@@ -168,4 +182,7 @@ def ticket_classify(
             new=ticket.priority.label,
             reason=reason,
         )
+        sla_services.sla_on_priority_change(ticket=ticket, actor=actor)
+    if first_decision:
+        sla_services.sla_on_event(ticket=ticket, event="classified", actor=actor)
     return ticket

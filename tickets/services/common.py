@@ -1,8 +1,11 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError, NotAllowed
 from ..models import Status, Ticket, TicketEvent, User
 from ..permissions import user_caps
+from ..selectors import ticket_visible_to
 
 
 def lock_ticket(ticket_id: int) -> Ticket:
@@ -14,9 +17,34 @@ def assert_mutable(ticket: Ticket) -> None:
         raise DomainError(_("Archived tickets are read-only."))
 
 
+def assert_visible(ticket: Ticket, user: User) -> None:
+    """The services check the scope themselves, whatever the caller (PROCESS §1)."""
+    caps = user_caps(user)
+    if caps.view_all:
+        return
+    if caps.is_customer:
+        visible = ticket.organization_id == user.organization_id
+    else:
+        visible = ticket_visible_to(user).filter(pk=ticket.pk).exists()
+    if not visible:
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
 def require(user: User, cap: str) -> None:
     if not getattr(user_caps(user), cap):
         raise NotAllowed(_("You are not allowed to do this."))
+
+
+def assert_email_list(value: str, *, field: str) -> None:
+    """Each address of a comma- or semicolon-separated list must be valid."""
+    for address in value.replace(";", ",").split(","):
+        if address.strip():
+            try:
+                validate_email(address.strip())
+            except ValidationError:
+                raise DomainError(
+                    _("“%(a)s” is not an email address.") % {"a": address.strip()}, field=field
+                ) from None
 
 
 def log_event(

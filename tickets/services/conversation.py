@@ -4,17 +4,18 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from sla import services as sla_services
 
 from ..errors import DomainError, NotAllowed
 from ..models import Message, MessageKind, Status, Ticket, TicketEvent, User, WorkLogKind
 from ..permissions import user_caps
 from .attachments import attachment_check, attachment_store
 from .classification import priority_for
-from .common import assert_mutable, lock_ticket, log_event
+from .common import assert_email_list, assert_mutable, assert_visible, lock_ticket, log_event
 from .transitions import apply_transition
 
 
@@ -48,6 +49,7 @@ def message_add(
     else:
         worklog_kind = ""
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if caps.is_customer and ticket.status == Status.CLOSED:
         raise DomainError(_("This ticket is closed. Open a new ticket for a new problem."))
@@ -66,6 +68,16 @@ def message_add(
     if kind == MessageKind.REPLY and not caps.is_customer and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         changed = True
+        sla_services.sla_on_event(
+            ticket=ticket, event="first_response", at=message.created_at, actor=actor
+        )
+    if not caps.is_customer and kind in (MessageKind.REPLY, MessageKind.WORKLOG):
+        sla_services.sla_on_event(
+            ticket=ticket,
+            event="public_reply" if kind == MessageKind.REPLY else "worklog",
+            at=message.created_at,
+            actor=actor,
+        )
     if caps.is_customer and ticket.status == Status.WAITING_CUSTOMER:
         resume = Status.IN_PROGRESS if ticket.assignee_id else Status.NEW
         apply_transition(
@@ -88,6 +100,8 @@ def ticket_follow(*, ticket_id: int, actor: User, user: User, follow: bool = Tru
     if user_caps(user).is_customer:
         raise DomainError(_("Customers are kept informed by email CC, not as followers."))
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
+    assert_mutable(ticket)
     if follow:
         ticket.followers.add(user)
     else:
@@ -134,19 +148,11 @@ def ticket_update(
             _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if "title" in changes and not str(changes["title"]).strip():
         raise DomainError(_("A title is required."), field="title")
-    if changes.get("cc_emails"):
-        for address in str(changes["cc_emails"]).replace(";", ",").split(","):
-            if address.strip():
-                try:
-                    validate_email(address.strip())
-                except ValidationError:
-                    raise DomainError(
-                        _("“%(a)s” is not an email address.") % {"a": address.strip()},
-                        field="cc_emails",
-                    ) from None
+    assert_email_list(str(changes.get("cc_emails") or ""), field="cc_emails")
     for name, value in changes.items():
         setattr(ticket, name, value)
     if {"impact", "urgency"} & set(changes) and ticket.priority is not None:
@@ -164,6 +170,7 @@ def ticket_update(
                 new=ticket.priority.label,
                 reason=reason,
             )
+            sla_services.sla_on_priority_change(ticket=ticket, actor=actor)
     ticket._change_reason = reason
     try:
         ticket.full_clean(exclude=["number", "organization", "received_at"], validate_unique=False)

@@ -5,8 +5,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import routing
-from ..errors import DomainError
+from sla import services as sla_services
+
+from .. import routing, workflow
+from ..errors import DomainError, NotAllowed
 from ..models import (
     Assignment,
     RequestType,
@@ -21,7 +23,7 @@ from ..models import (
 )
 from ..permissions import user_caps
 from ..selectors import open_load_by_user
-from .common import assert_mutable, lock_ticket, log_event, require
+from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
 from .transitions import apply_transition
 
 PRE_DISPATCH = (Status.NEW, Status.WAITING_CUSTOMER)
@@ -53,16 +55,12 @@ def route(ticket: Ticket) -> tuple[Team | None, User | None]:
     team = Team.objects.get(pk=rule.team_id)
     members = TeamMembership.objects.filter(
         team=team, active=True, user__is_active=True, user__organization__isnull=True
-    )
+    ).filter(Q(user__groups__permissions__codename="work_on_ticket") | Q(user__is_superuser=True))
     wants_pm = rule.to_product_manager or ticket.request_type == RequestType.REQUIREMENT
     if wants_pm:
         pms = members.filter(user__groups__name="product_manager")
         if pms.exists():
             members = pms
-    else:
-        members = members.filter(
-            Q(user__groups__permissions__codename="work_on_ticket") | Q(user__is_superuser=True)
-        )
     rows = list(members.values_list("user_id", "seniority").distinct())
     load = open_load_by_user([u for u, _s in rows])
     min_seniority = (
@@ -95,10 +93,20 @@ def _assign(
             raise DomainError(
                 _("%(user)s cannot work on tickets.") % {"user": assignee}, field="assignee"
             )
+    elif ticket.status in workflow.NEEDS_ASSIGNEE:
+        raise DomainError(
+            _("A ticket in “%(s)s” needs an assignee; choose one (or hand the ticket back).")
+            % {"s": Status(ticket.status).label},
+            field="assignee",
+        )
     ticket.assignee = assignee
     ticket.team = team if team is not None else ticket.team
     ticket.assigned_at = timezone.now()
-    if assignee is not None and ticket.status in PRE_DISPATCH:
+    # A first dispatch starts the work; a reassignment keeps the state (waiting for the customer
+    # stays waiting, so its SLA pause is not lost).
+    if assignee is not None and (
+        ticket.status == Status.NEW or (ticket.status in PRE_DISPATCH and previous is None)
+    ):
         apply_transition(ticket=ticket, to=Status.ASSIGNED, actor=actor, reason=reason)
     ticket._change_reason = reason
     Assignment.objects.create(
@@ -118,6 +126,8 @@ def _assign(
         new=assignee or ticket.team or "",
         reason=reason,
     )
+    if assignee is not None:
+        sla_services.sla_on_event(ticket=ticket, event="assigned", actor=actor)
 
 
 def auto_dispatch(*, ticket: Ticket, actor: User | None) -> bool:
@@ -148,6 +158,7 @@ def ticket_assign(
     """Manual dispatch or reassignment; with neither assignee nor team, route automatically."""
     require(actor, "assign")
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if not ticket.is_open:
         raise DomainError(_("Closed tickets cannot be reassigned."))
@@ -173,9 +184,10 @@ def ticket_assign(
 def ticket_hand_back(*, ticket_id: int, actor: User, reason: str) -> Ticket:
     """The assignee cannot take the ticket: back to the desk as new, unassigned, with a reason."""
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if ticket.assignee_id != actor.pk and not user_caps(actor).assign:
-        raise DomainError(_("Only the assignee or a dispatcher can hand a ticket back."))
+        raise NotAllowed(_("Only the assignee or a dispatcher can hand a ticket back."))
     if not reason.strip():
         raise DomainError(_("Say why the ticket is handed back."), field="reason")
     if ticket.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
@@ -200,5 +212,6 @@ def ticket_hand_back(*, ticket_id: int, actor: User, reason: str) -> Ticket:
         old=previous or "",
         reason=reason,
     )
+    sla_services.sla_on_event(ticket=ticket, event="handed_back", actor=actor)
     ticket.save()
     return ticket

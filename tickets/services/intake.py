@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import DomainError
+from sla import services as sla_services
+
+from ..errors import DomainError, NotAllowed
 from ..models import (
     Category,
     Channel,
@@ -27,12 +29,20 @@ from ..models import (
 from ..numbering import next_number
 from ..permissions import user_caps
 from .attachments import attachment_check, attachment_store
-from .classification import default_scheme, priority_for, record_suggestion, suggest_for_text
-from .common import log_event
+from .classification import (
+    default_scheme,
+    priority_for,
+    record_decision,
+    record_suggestion,
+    suggest_for_text,
+)
+from .common import assert_email_list, log_event
 from .dispatch import auto_dispatch
 
 AGENT_CHANNELS = {Channel.PHONE, Channel.HOTLINE, Channel.IM, Channel.CHAT, Channel.EMAIL}
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# PROCESS §3: customer feature requests are numbered RD-YYYYMMDD-NNN, everything else TS-….
+NUMBER_PREFIX = {RequestType.REQUIREMENT: "RD"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,14 @@ def _validate(*, actor: User, data: TicketData, now: dt.datetime) -> TicketData:
         errors.append(("title", _("A title is required.")))
     if not data.description.strip():
         errors.append(("description", _("Describe the problem.")))
+    for name, choices in (
+        ("channel", Channel),
+        ("request_type", RequestType),
+        ("impact", Impact),
+        ("urgency", Urgency),
+    ):
+        if getattr(data, name) not in choices.values:
+            errors.append((name, _("Choose one of the offered values.")))
     if errors:
         raise DomainError(errors[0][1], field=errors[0][0])
     if caps.is_customer:
@@ -85,7 +103,7 @@ def _validate(*, actor: User, data: TicketData, now: dt.datetime) -> TicketData:
         contact = actor
     else:
         if not caps.register:
-            raise DomainError(_("You are not allowed to register tickets."))
+            raise NotAllowed(_("You are not allowed to register tickets."))
         if data.organization is None:
             raise DomainError(_("Choose the customer's organization."), field="organization")
         org = data.organization
@@ -110,6 +128,7 @@ def _validate(*, actor: User, data: TicketData, now: dt.datetime) -> TicketData:
         raise DomainError(_("The problem cannot occur in the future."), field="occurred_at")
     if data.category is not None and not data.category.active:
         raise DomainError(_("This category is no longer in use."), field="category")
+    assert_email_list(data.cc_emails, field="cc_emails")
     return TicketData(
         **{
             **data.__dict__,
@@ -151,7 +170,7 @@ def ticket_create(
     chosen = data.category or suggested
     caps = user_caps(actor)
     ticket = Ticket(
-        number=next_number("TS", now),
+        number=next_number(NUMBER_PREFIX.get(data.request_type, "TS"), now),
         title=data.title.strip()[:200],
         description=data.description,
         channel=data.channel,
@@ -185,6 +204,9 @@ def ticket_create(
     ticket._change_reason = _("registered")
     ticket.save()
     record_suggestion(ticket=ticket, suggestion=suggestion)
+    if ticket.classified_at is not None:
+        # The agent chose the category at registration: that is the decision to learn from.
+        record_decision(ticket=ticket, category=chosen, actor=actor)
     if data.extra_categories:
         ticket.secondary_categories.set(data.extra_categories)
     log_event(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, new=ticket.channel)
@@ -193,4 +215,9 @@ def ticket_create(
         dispatch = settings.AUTO_DISPATCH
     if (dispatch and auto_dispatch(ticket=ticket, actor=None)) or ticket.team_id:
         ticket.save()
+    sla_services.sla_on_registration(ticket=ticket, actor=actor)
+    if ticket.classified_at is not None:
+        sla_services.sla_on_event(ticket=ticket, event="classified", at=now, actor=actor)
+    if ticket.assignee_id is not None:
+        sla_services.sla_on_event(ticket=ticket, event="assigned", at=now, actor=actor)
     return ticket

@@ -4,10 +4,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sla import services as sla_services
+
 from .. import workflow
 from ..errors import DomainError, InvalidTransition
 from ..models import Status, Ticket, TicketEvent, User
-from .common import assert_mutable, lock_ticket, log_event, require
+from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
 
 
 def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: str = "") -> None:
@@ -46,6 +48,11 @@ def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: 
         new=to.value,
         reason=reason,
     )
+    sla_services.sla_on_status_change(
+        ticket=ticket, old=src.value, new=to.value, at=now, actor=actor
+    )
+    if reopened:
+        sla_services.sla_on_event(ticket=ticket, event="reopened", at=now, actor=actor)
 
 
 @transaction.atomic
@@ -57,6 +64,7 @@ def ticket_transition(*, ticket_id: int, actor: User, to: str, reason: str = "")
     except ValueError:
         raise DomainError(_("Unknown status “%(s)s”.") % {"s": to}, field="to") from None
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if target in workflow.ACTION_ONLY_TARGETS:
         raise InvalidTransition(
