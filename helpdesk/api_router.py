@@ -1,4 +1,22 @@
+"""The one API router (/api/v1/): every viewset of every app is registered here."""
+
 from rest_framework.routers import DefaultRouter
 
+from sla.api import views as sla
+from tickets.api import views as tickets
+
+app_name = "api"
+
 router = DefaultRouter()
+router.register("tickets", tickets.TicketViewSet, basename="ticket")
+router.register("categories", tickets.CategoryViewSet, basename="category")
+router.register("teams", tickets.TeamViewSet, basename="team")
+router.register("organizations", tickets.OrganizationViewSet, basename="organization")
+router.register("priority-levels", tickets.PriorityLevelViewSet, basename="priority-level")
+router.register("sla/clocks", sla.ClockViewSet, basename="sla-clock")
+router.register("sla/attention", sla.AttentionViewSet, basename="sla-attention")
+router.register("sla/tasks", sla.SupervisorTaskViewSet, basename="sla-task")
+router.register("sla/calendars", sla.CalendarViewSet, basename="sla-calendar")
+router.register("sla/policies", sla.SlaPolicyViewSet, basename="sla-policy")
+
 urlpatterns = router.urls

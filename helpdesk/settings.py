@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tickets.context_processors.roles",
+                "sla.context_processors.notifications",
             ],
         },
     }

@@ -1,13 +1,17 @@
 import pytest
+from django.utils.functional import empty
 
 from tests.factories import CustomerFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tickets.models import Seniority
+from tickets.models.ticket import private_storage
 from tickets.roles import Role
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "attachments"
+    # The lazy storage is set up during the test database's migrations, before this override.
+    private_storage._wrapped = empty
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

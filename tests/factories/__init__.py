@@ -60,7 +60,11 @@ class UserFactory(DjangoModelFactory):
 
 class CustomerFactory(UserFactory):
     organization = factory.SubFactory(OrganizationFactory)
-    role = Role.CUSTOMER
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create:
+            self.groups.add(Group.objects.get(name=str(extracted or Role.CUSTOMER)))
 
 
 class ProductLineFactory(DjangoModelFactory):
