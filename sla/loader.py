@@ -19,34 +19,25 @@ def _time(text: str) -> dt.time:
 
 
 def load_definitions(get_model: GetModel) -> None:
+    """Create the definitions that do not exist; never overwrite an administrator's edits."""
     Definition = get_model("sla", "ClockDefinition")
+    existing = set(Definition.objects.values_list("code", flat=True))
     for pos, row in enumerate(presets.CLOCKS):
         code, name, name_en, start, stop, cancel, pause, recurring, escalates, active = row
-        Definition.objects.update_or_create(
+        if code in existing:
+            continue
+        Definition.objects.create(
             code=code,
-            defaults={
-                "name": name,
-                "name_en": name_en,
-                "start_events": start,
-                "stop_events": stop,
-                "cancel_events": cancel,
-                "pause_statuses": pause,
-                "recurring": recurring,
-                "escalates": escalates,
-                "position": pos,
-            },
-            create_defaults={
-                "name": name,
-                "name_en": name_en,
-                "start_events": start,
-                "stop_events": stop,
-                "cancel_events": cancel,
-                "pause_statuses": pause,
-                "recurring": recurring,
-                "escalates": escalates,
-                "position": pos,
-                "active": active,
-            },
+            name=name,
+            name_en=name_en,
+            start_events=start,
+            stop_events=stop,
+            cancel_events=cancel,
+            pause_statuses=pause,
+            recurring=recurring,
+            escalates=escalates,
+            position=pos,
+            active=active,
         )
 
 
