@@ -43,13 +43,9 @@ def suggest(text: str, rules: Iterable[KeywordRule]) -> Suggestion:
     Ties go to the category whose best phrase is longest, then to the lower category id.
     """
     haystack = normalize(text)
-    matched = [r for r in rules if r.phrase and normalize(r.phrase) in haystack]
-    phrases = [normalize(r.phrase) for r in matched]
-    kept = [
-        r
-        for r, p in zip(matched, phrases, strict=True)
-        if not any(p != other and p in other for other in phrases)
-    ]
+    hits = [(r, p) for r in rules if (p := normalize(r.phrase)) and p in haystack]
+    phrases = [p for _r, p in hits]
+    kept = [r for r, p in hits if not any(p != other and p in other for other in phrases)]
     if not kept:
         return Suggestion(category_id=None)
     scores: dict[int, float] = defaultdict(float)

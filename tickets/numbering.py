@@ -7,7 +7,7 @@ from typing import Final
 from django.db import connection
 from django.utils import timezone
 
-NUMBER_RE: Final = re.compile(r"^(?P<prefix>[A-Z]{2})-(?P<day>\d{8})-(?P<seq>\d{3,})$")
+NUMBER_RE: Final = re.compile(r"^(?P<prefix>[A-Z]{2})-(?P<day>\d{8})-(?P<seq>\d{3,})\Z", re.ASCII)
 
 
 def day_key(prefix: str, day: dt.date) -> str:
@@ -25,7 +25,10 @@ def parse_number(number: str) -> tuple[str, dt.date, int]:
     if not match:
         raise ValueError(f"not a ticket number: {number!r}")
     day = dt.datetime.strptime(match["day"], "%Y%m%d").date()
-    return match["prefix"], day, int(match["seq"])
+    seq = int(match["seq"])
+    if seq < 1 or format_number(match["prefix"], day, seq) != number:
+        raise ValueError(f"not a ticket number: {number!r}")
+    return match["prefix"], day, seq
 
 
 def next_number(prefix: str, at: dt.datetime | None = None) -> str:

@@ -21,6 +21,8 @@ def default_matrix(levels: Sequence[L]) -> dict[tuple[str, str], L]:
 
     The cell's severity is impact index + urgency index (0 … 6); it is scaled onto the levels,
     so core business × critical is always the top level and one user × low the bottom one.
+    A cell half-way between two levels gets the more urgent one (integer arithmetic: Python's
+    `round` rounds halves to even, which made the bands uneven).
     """
     if not levels:
         raise ValueError("a priority scheme needs at least one level")
@@ -28,7 +30,7 @@ def default_matrix(levels: Sequence[L]) -> dict[tuple[str, str], L]:
     matrix: dict[tuple[str, str], L] = {}
     for i, impact in enumerate(IMPACT_ORDER):
         for u, urgency in enumerate(URGENCY_ORDER):
-            index = round((i + u) * (len(levels) - 1) / top)
+            index = (2 * (i + u) * (len(levels) - 1) + top - 1) // (2 * top)
             matrix[(impact.value, urgency.value)] = levels[index]
     return matrix
 

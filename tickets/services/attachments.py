@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ..errors import DomainError, NotAllowed
 from ..models import Attachment, Message, Status, Ticket, TicketEvent, User
 from ..permissions import user_caps
-from .common import assert_mutable, lock_ticket, log_event
+from .common import assert_mutable, assert_visible, lock_ticket, log_event
 
 BINARY_TYPES = {
     "image/png": {".png"},
@@ -158,6 +158,7 @@ def attachment_add(
     if not files:
         raise DomainError(_("Choose at least one file."), field="files")
     ticket = lock_ticket(ticket_id)
+    assert_visible(ticket, actor)
     assert_mutable(ticket)
     if caps.is_customer and ticket.status == Status.CLOSED:
         raise DomainError(_("This ticket is closed. Open a new ticket for a new problem."))
