@@ -12,7 +12,9 @@ working days; they use ``makeup_slots``, by default the Monday slots) and a 24x7
 Rules shared by every function
 ------------------------------
 * Inputs must be *aware* datetimes, in any time zone; naive datetimes raise ``ValueError``.
-  Returned datetimes are aware and expressed in the calendar's time zone.
+  Returned datetimes are aware and expressed in the calendar's time zone. Caveat (PEP 495): a
+  result inside a repeated DST hour carries ``fold=1`` and then never compares *equal* to a
+  datetime of another zone; compare or store ``.astimezone(UTC)`` values.
 * Slots are wall-clock times of the calendar's zone. Each slot boundary of a given date is turned
   into an aware instant with :mod:`zoneinfo` (``fold=0``), and all arithmetic is done on absolute
   (UTC) instants. A business minute is therefore a real elapsed minute: a slot 01:00-04:00 on a
@@ -50,6 +52,7 @@ __all__ = [
     "Skip",
     "SkipKind",
     "Slot",
+    "SlotSpec",
     "WeeklySlots",
     "add_business_minutes",
     "add_working_days",

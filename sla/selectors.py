@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tickets.models import Ticket, User
+from tickets.models import Notification, Ticket, User
 from tickets.permissions import user_caps
 from tickets.selectors import ticket_visible_to
 
@@ -184,3 +184,17 @@ def calendars_missing_data() -> list[tuple[Calendar, list[int]]]:
         if missing:
             out.append((cal, missing))
     return out
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The user's in-app notifications, newest first."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("ticket")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_notification_count(*, user: User, limit: int = 100) -> int:
+    """Unread notifications, counted up to `limit` (the bell shows “99+”): one bounded query."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)[:limit].count()

@@ -45,9 +45,7 @@ class SweepResult:
 def _claim(qs: QuerySet[TicketClock], **claim: object) -> list[int]:
     # order_by("pk"): a stable lock order, and no join (the default ordering's join to the
     # clock definitions would lock those rows too).
-    ids = list(
-        qs.order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)
-    )
+    ids = list(qs.order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True))
     if not ids:
         return []
     # The conditional update is the claim; the lock only keeps concurrent sweeps apart.
@@ -88,7 +86,8 @@ class _Recipients:
         return self._users[pk]
 
     def supervisors_of(self, ticket: Ticket) -> list[User]:
-        if ticket.team_id and ticket.team.lead_id:
+        """The team lead, or (no lead, or one who has left) the team's supervisors."""
+        if ticket.team_id and ticket.team.lead_id and ticket.team.lead.is_active:
             return [ticket.team.lead]
         return self.team_supervisors.get(ticket.team_id, []) if ticket.team_id else []
 
@@ -177,11 +176,7 @@ def _new_tasks(tasks: list[SupervisorTask]) -> list[SupervisorTask]:
             source_clock_id__in={t.source_clock_id for t in tasks}
         ).values_list("source_clock_id", "kind", "level", "assignee_id")
     )
-    return [
-        t
-        for t in tasks
-        if (t.source_clock_id, t.kind, t.level, t.assignee_id) not in existing
-    ]
+    return [t for t in tasks if (t.source_clock_id, t.kind, t.level, t.assignee_id) not in existing]
 
 
 def _start_ack_clocks(tasks: list[SupervisorTask], now: dt.datetime) -> None:
