@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views_auth.healthz, name="healthz"),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
+    path("sla/", include("sla.urls")),
     path("api/v1/", include("helpdesk.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

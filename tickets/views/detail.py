@@ -9,6 +9,9 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from sla import selectors as sla_selectors
+from sla.models import ClockEvent, ClockKind, ClockState, TicketClock
+
 from .. import selectors, workflow
 from ..forms import (
     AssignForm,
@@ -49,6 +52,36 @@ def build_timeline(
     entries += [TimelineEntry("event", e.created_at, e) for e in events]
     entries.sort(key=lambda e: (e.at, e.kind != "event", e.obj.pk))
     return entries, loose
+
+
+@dataclass(frozen=True)
+class ClockPanel:
+    clock: TicketClock
+    explanation: sla_selectors.Explanation
+    events: list[ClockEvent]
+    can_extend: bool
+
+
+def clock_panels(ticket: Ticket, *, may_extend: bool) -> list[ClockPanel]:
+    """Every SLA clock of the ticket with why its deadline is what it is and its event log:
+    two queries (clocks, then all their events, grouped here) whatever their number."""
+    clocks = sla_selectors.clock_list(ticket=ticket)
+    if not clocks:
+        return []
+    events: dict[int, list[ClockEvent]] = defaultdict(list)
+    for event in sla_selectors.clock_events(ticket=ticket):
+        events[event.clock_id].append(event)
+    return [
+        ClockPanel(
+            clock=clock,
+            explanation=sla_selectors.clock_explanation(clock, events[clock.pk]),
+            events=events[clock.pk],
+            can_extend=may_extend
+            and clock.state == ClockState.RUNNING
+            and clock.kind != ClockKind.ACKNOWLEDGEMENT,
+        )
+        for clock in clocks
+    ]
 
 
 def history_rows(ticket: Ticket) -> list[dict[str, Any]]:
@@ -121,6 +154,9 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "transition_form": TransitionForm(),
         "hand_back_form": ReasonForm(),
         "message_form": MessageForm(),
+        "clock_panels": clock_panels(
+            ticket, may_extend=caps.work and ticket.status != Status.ARCHIVED
+        ),
     }
     if caps.assign and ticket.is_open:
         context["assign_form"] = AssignForm(ticket=ticket)

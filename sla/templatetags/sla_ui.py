@@ -1,0 +1,91 @@
+"""SLA countdown badges for lists and the ticket page: computed from columns already loaded
+(`Ticket.sla_due_at`/`sla_warn_at`, `TicketClock.due_at`/`warn_at`), never a query per row."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from tickets.models import Ticket
+from tickets.templatetags.helpdesk_ui import format_duration
+
+from ..models import ClockState, TicketClock
+from ..selectors import badge
+
+register = template.Library()
+
+BADGE_COLOURS = {
+    "normal": "text-bg-success",
+    "warning": "text-bg-warning",
+    "breached": "text-bg-danger",
+}
+STATE_COLOURS = {
+    ClockState.RUNNING: "text-bg-primary",
+    ClockState.PAUSED: "text-bg-secondary",
+    ClockState.MET: "text-bg-success",
+    ClockState.BREACHED: "text-bg-danger",
+    ClockState.CANCELLED: "text-bg-light border",
+}
+
+
+@dataclass(frozen=True)
+class Countdown:
+    state: str  # normal / warning / breached / none, as `sla.selectors.badge`
+    text: str
+
+
+def countdown(
+    due_at: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime
+) -> Countdown:
+    """“due in 1 h 20 min” or “overdue 35 min” (wall-clock time), with the badge's state."""
+    state = badge(due_at=due_at, warn_at=warn_at, now=now)
+    if due_at is None:
+        return Countdown(state, "")
+    if state == "breached":
+        return Countdown(state, _("overdue %(d)s") % {"d": format_duration(now - due_at)})
+    return Countdown(state, _("due in %(d)s") % {"d": format_duration(due_at - now)})
+
+
+def _render(due_at: dt.datetime | None, warn_at: dt.datetime | None) -> SafeString:
+    found = countdown(due_at, warn_at, timezone.now())
+    if due_at is None:
+        return format_html('<span class="text-body-secondary">{}</span>', "—")
+    return format_html(
+        '<span class="badge sla-badge sla-{} {}" title="{}">{}</span>',
+        found.state,
+        BADGE_COLOURS[found.state],
+        _("deadline %(at)s") % {"at": date_format(timezone.localtime(due_at), "Y-m-d H:i")},
+        found.text,
+    )
+
+
+@register.filter
+def sla_badge(ticket: Ticket) -> SafeString:
+    """The ticket's nearest open deadline as a coloured countdown."""
+    return _render(ticket.sla_due_at, ticket.sla_warn_at)
+
+
+@register.filter
+def clock_badge(clock: TicketClock) -> SafeString:
+    """A countdown for a clock still counting (running, or breached and not yet stopped)."""
+    counting = clock.state == ClockState.RUNNING or (
+        clock.state == ClockState.BREACHED and clock.stopped_at is None
+    )
+    if not counting:
+        return mark_safe("")
+    return _render(clock.due_at, clock.warn_at)
+
+
+@register.filter
+def clock_state(clock: TicketClock) -> SafeString:
+    return format_html(
+        '<span class="badge clock-state clock-{} {}">{}</span>',
+        clock.state,
+        STATE_COLOURS.get(clock.state, "text-bg-light"),
+        clock.get_state_display(),
+    )
