@@ -83,7 +83,7 @@ def message_list(*, user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def attachment_list(*, user: User, ticket: Ticket) -> QuerySet[Attachment]:
-    qs = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+    qs = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by", "ticket")
     if not user_caps(user).view_internal:
         qs = qs.filter(internal=False)
     return qs

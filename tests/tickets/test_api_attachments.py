@@ -269,3 +269,34 @@ def test_download_url_serves_the_file_to_a_signed_in_user(customer, other_custom
 
     browser.force_login(other_customer)
     assert browser.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_token_script_downloads_an_attachment_through_the_api(agent, org, customer, other_customer):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tickets import services
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = services.ticket_create(
+        actor=customer,
+        data=services.TicketData(title="截图", description="见附件", channel="portal"),
+        files=[SimpleUploadedFile("shot.png", png, content_type="image/png")],
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    listed = client.get(f"/api/v1/tickets/{ticket.number}/attachments/").json()
+    url = listed[0]["api_download_url"]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == png
+
+    outsider = APIClient()
+    outsider.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_customer).key}"
+    )
+    assert outsider.get(url).status_code == 404

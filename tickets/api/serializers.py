@@ -277,6 +277,7 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     uploaded_by = UserRefSerializer(read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
+    api_download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
@@ -290,8 +291,18 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "created_at",
             "download_url",
+            "api_download_url",
         )
         read_only_fields = fields
+
+    def get_api_download_url(self, obj: Attachment) -> str:
+        """The same file for scripts authenticating with a token."""
+        path = reverse(
+            "api:ticket-attachment-download",
+            kwargs={"number": obj.ticket.number, "attachment_id": obj.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     def get_download_url(self, obj: Attachment) -> str:
         """The engineer/portal UI's permission-checked download view."""

@@ -5,7 +5,9 @@ another team's ticket is a 404); every write is checked again by its service."""
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import Http404
 from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tickets import selectors, services
+from tickets.downloads import attachment_response
 from tickets.filters import TicketFilter
 from tickets.models import (
     Attachment,
@@ -281,7 +284,7 @@ class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
             body = s.MessageOutputSerializer(message, context=self.get_serializer_context())
             return Response(body.data, status=status.HTTP_201_CREATED)
         qs = selectors.message_list(user=request.user, ticket=ticket).prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by"))
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by", "ticket"))
         )
         page = self.paginate_queryset(qs)
         data = s.MessageOutputSerializer(page, many=True, context=self.get_serializer_context())
@@ -322,6 +325,26 @@ class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
             return Response(body.data, status=status.HTTP_201_CREATED)
         rows = selectors.attachment_list(user=request.user, ticket=ticket)
         return Response(s.AttachmentOutputSerializer(rows, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Download an attachment",
+        description="The file as stored, always as `Content-Disposition: attachment`. Customers "
+        "never receive internal attachments.",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **_errors(404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+    )
+    def attachment_download(self, request: Request, number: str, attachment_id: str) -> Any:
+        ticket = self.get_object()
+        attachment = selectors.attachment_get_for_user(user=request.user, pk=int(attachment_id))
+        if attachment.ticket_id != ticket.pk:
+            raise Http404
+        return attachment_response(attachment)
 
     @extend_schema(
         summary="The timeline",
