@@ -284,7 +284,9 @@ class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
             body = s.MessageOutputSerializer(message, context=self.get_serializer_context())
             return Response(body.data, status=status.HTTP_201_CREATED)
         qs = selectors.message_list(user=request.user, ticket=ticket).prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by", "ticket"))
+            Prefetch(
+                "attachments", queryset=Attachment.objects.select_related("uploaded_by", "ticket")
+            )
         )
         page = self.paginate_queryset(qs)
         data = s.MessageOutputSerializer(page, many=True, context=self.get_serializer_context())
