@@ -182,6 +182,7 @@ class SlaPolicy(BilingualName):
         _("warn minutes before the deadline"), default=60, help_text=_("In business minutes.")
     )
     warn_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("or warn at % of the target"),
         null=True,
         blank=True,
