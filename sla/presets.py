@@ -322,7 +322,7 @@ POLICIES: Final = [
 
 # level, business minutes after the breach, notify team lead, notify role
 ESCALATION_CHAIN: Final = [
-    (1, 0, True, "supervisor"),
+    (1, 0, True, ""),
     (2, 120, False, "support_manager"),
     (3, 240, False, "support_manager"),
 ]

@@ -213,13 +213,13 @@ def test_breach_at_due_at_then_escalation_levels_in_business_time(
     assert first.next_escalation_at == nov(23, 15, 42)
     label = "First response"
     assert [u for u, _ in notes(ticket, "breach", label)] == ["eng"]
-    assert [u for u, _ in notes(ticket, "escalation", label)] == ["lead", "lead2"]
-    assert tasks_of(first) == [
-        ("escalation", 1, "lead"),
-        ("escalation", 1, "lead2"),
-        ("warning", 0, "lead"),
-    ]
-    assert other_supervisor.sla_tasks.get(source_clock=first).clocks.get().due_at == nov(23, 15, 42)
+    # level 1 is the ticket's team lead only (PROCESS §11), not every supervisor
+    assert [u for u, _ in notes(ticket, "escalation", label)] == ["lead"]
+    assert tasks_of(first) == [("escalation", 1, "lead"), ("warning", 0, "lead")]
+    assert not other_supervisor.sla_tasks.exists()
+    assert supervisor.sla_tasks.get(source_clock=first, level=1).clocks.get().due_at == nov(
+        23, 15, 42
+    )
 
     sweep_at(travel, nov(23, 15, 41))
     first.refresh_from_db()
@@ -228,7 +228,7 @@ def test_breach_at_due_at_then_escalation_levels_in_business_time(
     sweep_at(travel, nov(23, 15, 42))
     first.refresh_from_db()
     assert (first.escalation_level, first.next_escalation_at) == (2, nov(23, 17, 42))
-    assert [u for u, _ in notes(ticket, "escalation", label)] == ["lead", "lead2", "manager"]
+    assert [u for u, _ in notes(ticket, "escalation", label)] == ["lead", "manager"]
 
     # level 3 four business hours after the breach; then the chain ends
     sweep_at(travel, nov(23, 17, 42))
