@@ -25,7 +25,7 @@ class Calendar(BilingualName):
         default=False,
         help_text=_("Public holidays and make-up working days from the holidays package."),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -53,7 +53,9 @@ class Weekday(models.IntegerChoices):
 
 
 class WorkingSlot(models.Model):
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="slots")
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="slots"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
@@ -74,7 +76,9 @@ class WorkingSlot(models.Model):
 class CalendarOverride(models.Model):
     """A date that is a holiday or a working day whatever the package or the weekday says."""
 
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="overrides")
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="overrides"
+    )
     date = models.DateField(_("date"))
     is_working = models.BooleanField(
         _("working day"), help_text=_("Ticked: a (make-up) working day. Unticked: a holiday.")
@@ -205,7 +209,9 @@ class SlaPolicy(BilingualName):
 
 
 class SlaTarget(models.Model):
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.CASCADE, related_name="targets"
+    )
     clock = models.ForeignKey(
         ClockDefinition, verbose_name=_("clock"), on_delete=models.CASCADE, related_name="+"
     )
@@ -253,7 +259,12 @@ class SlaTarget(models.Model):
 class EscalationStep(models.Model):
     """Who is told when a clock is breached, and how long after the breach (in business time)."""
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="escalations")
+    policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name=_("SLA policy"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
     level = models.PositiveSmallIntegerField(_("escalation level"))
     after_minutes = models.PositiveIntegerField(
         _("minutes after the breach"), default=0, help_text=_("Business minutes.")
@@ -299,16 +310,23 @@ class SupervisorTask(models.Model):
         WARNING = "warning", _("deadline warning")
         ESCALATION = "escalation", _("escalation")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_tasks")
-    source_clock = models.ForeignKey("TicketClock", on_delete=models.CASCADE, related_name="tasks")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    level = models.PositiveSmallIntegerField(default=0)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sla_tasks"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_tasks"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    source_clock = models.ForeignKey(
+        "TicketClock", verbose_name=_("clock"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        on_delete=models.CASCADE,
+        related_name="sla_tasks",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -328,17 +346,21 @@ class SupervisorTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} L{self.level} → {self.assignee_id}"
+        return f"{self.ticket_id} {self.get_kind_display()} L{self.level} → {self.assignee_id}"
 
 
 class TicketSla(models.Model):
     """The policy version a ticket is measured against, with a snapshot of its targets."""
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="sla")
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
-    policy_version = models.PositiveIntegerField()
-    snapshot = models.JSONField(default=dict)
-    applied_at = models.DateTimeField(default=timezone.now)
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla"
+    )
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.PROTECT, related_name="+"
+    )
+    policy_version = models.PositiveIntegerField(_("policy version"))
+    snapshot = models.JSONField(_("targets snapshot"), default=dict)
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("ticket SLA")
@@ -351,31 +373,53 @@ class TicketSla(models.Model):
 class TicketClock(models.Model):
     """One clock on one ticket. `due_at` and `warn_at` are indexed for the sweep."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
-    definition = models.ForeignKey(ClockDefinition, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=40, choices=ClockKind.choices)
-    round = models.PositiveSmallIntegerField(default=1)
-    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
-    policy_version = models.PositiveIntegerField(default=1)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
-    task = models.ForeignKey(
-        SupervisorTask, null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="clocks"
     )
-    target_amount = models.PositiveIntegerField()
-    target_unit = models.CharField(max_length=20, choices=TargetUnit.choices)
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField(null=True, blank=True)
-    warn_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=12, choices=ClockState.choices, default=ClockState.RUNNING)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_minutes = models.FloatField(default=0)
-    remaining_minutes = models.FloatField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    definition = models.ForeignKey(
+        ClockDefinition,
+        verbose_name=_("clock definition"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=ClockKind.choices)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name=_("SLA policy"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    policy_version = models.PositiveIntegerField(_("policy version"), default=1)
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+"
+    )
+    task = models.ForeignKey(
+        SupervisorTask,
+        verbose_name=_("supervisor task"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+    )
+    target_amount = models.PositiveIntegerField(_("target"))
+    target_unit = models.CharField(_("unit"), max_length=20, choices=TargetUnit.choices)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ClockState.choices, default=ClockState.RUNNING
+    )
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_minutes = models.FloatField(_("minutes paused"), default=0)
+    remaining_minutes = models.FloatField(_("minutes left when paused"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         ordering = ["ticket", "definition__position", "round"]
@@ -399,7 +443,9 @@ class TicketClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind}#{self.round} {self.state}"
+        return (
+            f"{self.ticket_id} {self.get_kind_display()} #{self.round} {self.get_state_display()}"
+        )
 
     @property
     def is_open(self) -> bool:
@@ -425,17 +471,25 @@ class ClockEvent(models.Model):
         RECOMPUTED = "recomputed", _("recomputed")
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
 
-    clock = models.ForeignKey(TicketClock, on_delete=models.CASCADE, related_name="events")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clock_events")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    clock = models.ForeignKey(
+        TicketClock, verbose_name=_("clock"), on_delete=models.CASCADE, related_name="events"
     )
-    old_due = models.DateTimeField(null=True, blank=True)
-    new_due = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="clock_events"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("performed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    old_due = models.DateTimeField(_("previous deadline"), null=True, blank=True)
+    new_due = models.DateTimeField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -444,4 +498,4 @@ class ClockEvent(models.Model):
         verbose_name_plural = _("clock events")
 
     def __str__(self) -> str:
-        return f"{self.clock_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.clock_id} {self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"

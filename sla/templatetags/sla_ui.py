@@ -10,11 +10,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tickets.models import Ticket
-from tickets.templatetags.helpdesk_ui import format_duration
+from tickets.models import Status, Ticket
+from tickets.templatetags.helpdesk_ui import format_duration, status_badge
 
-from ..models import ClockState, TicketClock
+from ..models import ClockEvent, ClockState, TicketClock
 from ..selectors import badge
 
 register = template.Library()
@@ -31,6 +32,59 @@ STATE_COLOURS = {
     ClockState.BREACHED: "text-bg-danger",
     ClockState.CANCELLED: "text-bg-light border",
 }
+
+
+# What the services record as the reason of an automatic cancel: the event that ended the clock
+# (`sla.services.clocks._dispatch`). `status:<status>` events are worded from the status label.
+EVENT_DESCRIPTIONS = {
+    "received": gettext_lazy("request received"),
+    "registered": gettext_lazy("ticket registered"),
+    "classified": gettext_lazy("classification confirmed"),
+    "assigned": gettext_lazy("ticket dispatched"),
+    "first_response": gettext_lazy("first response sent"),
+    "public_reply": gettext_lazy("reply sent to the customer"),
+    "worklog": gettext_lazy("work log entry added"),
+    "handed_back": gettext_lazy("ticket handed back"),
+    "reopened": gettext_lazy("ticket reopened"),
+}
+# Reasons typed by people (extension, supervisor's note) or worded by the services already.
+TYPED_REASON_KINDS = frozenset(
+    {ClockEvent.Kind.EXTENDED, ClockEvent.Kind.ACKNOWLEDGED, ClockEvent.Kind.RECOMPUTED}
+)
+
+
+def _status_text(value: str) -> str | None:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return None
+
+
+def describe_event(name: str) -> str | None:
+    """An SLA event name (`assigned`, `status:closed`, …) in words; None if it is not one."""
+    if name in EVENT_DESCRIPTIONS:
+        return str(EVENT_DESCRIPTIONS[name])
+    if name.startswith("status:"):
+        label = _status_text(name.removeprefix("status:"))
+        if label is not None:
+            return _("status changed to “%(status)s”") % {"status": label}
+    return None
+
+
+@register.filter
+def clock_event_reason(event: ClockEvent) -> SafeString:
+    """The reason of a clock event for people: the status a clock paused in, the event that
+    cancelled it in words, or — quoted — what a person typed (an extension's reason)."""
+    reason = event.reason
+    if not reason:
+        return mark_safe("")
+    if event.kind == ClockEvent.Kind.PAUSED and _status_text(reason) is not None:
+        return status_badge(reason)
+    if event.kind not in TYPED_REASON_KINDS:
+        described = describe_event(reason)
+        if described is not None:
+            return format_html('<span class="sla-event-cause">· {}</span>', described)
+    return format_html('<span class="reason">“{}”</span>', reason)
 
 
 @dataclass(frozen=True)

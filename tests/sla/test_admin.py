@@ -74,8 +74,11 @@ def escalated_ticket(customer, agent, engineer, supervisor) -> Ticket:
         actor=customer,
         data=services.TicketData(title="数据库连接超时", description="连接超时", channel="portal"),
     )
-    services.ticket_assign(ticket_id=ticket.pk, actor=agent, assignee=engineer, reason="desk")
-    Team.objects.filter(memberships__user=engineer).update(lead=supervisor)
+    team = Team.objects.filter(memberships__user=engineer).first()
+    Team.objects.filter(pk=team.pk).update(lead=supervisor)
+    services.ticket_assign(
+        ticket_id=ticket.pk, actor=agent, assignee=engineer, team=team, reason="desk"
+    )
     sla_sweep(now=timezone.now() + dt.timedelta(days=30))
     return ticket
 

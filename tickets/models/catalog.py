@@ -121,7 +121,12 @@ class PriorityScheme(BilingualName):
 class PriorityLevel(BilingualName):
     """A level of a scheme. `rank` is canonical across schemes: 1 is the most urgent."""
 
-    scheme = models.ForeignKey(PriorityScheme, on_delete=models.CASCADE, related_name="levels")
+    scheme = models.ForeignKey(
+        PriorityScheme,
+        verbose_name=_("priority scheme"),
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
     code = models.SlugField(_("code"), max_length=40)
     rank = models.PositiveSmallIntegerField(
         _("canonical rank"), help_text=_("1 = most urgent; lists sort by it across schemes.")
@@ -143,7 +148,12 @@ class PriorityLevel(BilingualName):
 class PriorityMatrixCell(models.Model):
     """Impact × urgency → level, per scheme (001's two-dimensional matrix)."""
 
-    scheme = models.ForeignKey(PriorityScheme, on_delete=models.CASCADE, related_name="cells")
+    scheme = models.ForeignKey(
+        PriorityScheme,
+        verbose_name=_("priority scheme"),
+        on_delete=models.CASCADE,
+        related_name="cells",
+    )
     impact = models.CharField(_("impact"), max_length=20, choices=Impact.choices)
     urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices)
     level = models.ForeignKey(PriorityLevel, verbose_name=_("level"), on_delete=models.CASCADE)

@@ -96,7 +96,9 @@ class Team(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     active = models.BooleanField(_("active"), default=True)
-    members = models.ManyToManyField(User, through="TeamMembership", related_name="teams")
+    members = models.ManyToManyField(
+        User, verbose_name=_("members"), through="TeamMembership", related_name="teams"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -109,8 +111,12 @@ class Team(models.Model):
 
 
 class TeamMembership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     seniority = models.PositiveSmallIntegerField(
         _("seniority"), choices=Seniority.choices, default=Seniority.JUNIOR
     )

@@ -37,6 +37,11 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("online chat")
 
 
+def _is_loaded(instance: models.Model, name: str) -> bool:
+    """Whether a foreign key's object is already in memory (reading it costs no query)."""
+    return instance._meta.get_field(name).is_cached(instance)
+
+
 class RequestType(models.TextChoices):
     FAULT = "fault", _("fault recovery")
     HOWTO = "howto", _("how-to question")
@@ -46,8 +51,8 @@ class RequestType(models.TextChoices):
 class TicketSequence(models.Model):
     """Last number issued per day key (`TS-20261121`); only ever incremented."""
 
-    key = models.CharField(max_length=20, primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    key = models.CharField(_("number prefix"), max_length=20, primary_key=True)
+    last = models.PositiveIntegerField(_("last number issued"), default=0)
 
     class Meta:
         verbose_name = _("number sequence")
@@ -145,7 +150,11 @@ class Ticket(models.Model):
     classified_at = models.DateTimeField(_("classification confirmed at"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     matched_keywords = models.ManyToManyField(
-        Keyword, through="TicketKeywordMatch", blank=True, related_name="+"
+        Keyword,
+        verbose_name=_("matched keywords"),
+        through="TicketKeywordMatch",
+        blank=True,
+        related_name="+",
     )
 
     team = models.ForeignKey(
@@ -228,10 +237,16 @@ class Ticket(models.Model):
 
 
 class TicketKeywordMatch(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="keyword_matches")
-    keyword = models.ForeignKey(Keyword, on_delete=models.CASCADE, related_name="matches")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="keyword_matches"
+    )
+    keyword = models.ForeignKey(
+        Keyword, verbose_name=_("keyword"), on_delete=models.CASCADE, related_name="matches"
+    )
 
     class Meta:
+        verbose_name = _("keyword match")
+        verbose_name_plural = _("keyword matches")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "keyword"], name="uniq_ticket_keyword")
         ]
@@ -243,22 +258,50 @@ class TicketKeywordMatch(models.Model):
 class ClassificationCorrection(models.Model):
     """An agent's decision on a suggested classification: the data the classifier learns from."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="corrections")
-    suggested = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="corrections"
     )
-    chosen = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    keywords = models.JSONField(default=list, blank=True)
-    text = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
+    suggested = models.ForeignKey(
+        Category,
+        verbose_name=_("suggested category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen = models.ForeignKey(
+        Category, verbose_name=_("chosen category"), on_delete=models.PROTECT, related_name="+"
+    )
+    keywords = models.JSONField(_("matched keywords"), default=list, blank=True)
+    text = models.TextField(_("ticket text"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("decided at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("classification decision")
         verbose_name_plural = _("classification decisions")
 
     def __str__(self) -> str:
-        return f"{self.ticket_id}: {self.suggested_id} → {self.chosen_id}"
+        ticket = self.ticket.number if _is_loaded(self, "ticket") else f"#{self.ticket_id}"
+        return _("classification of ticket %(ticket)s: %(suggested)s → %(chosen)s") % {
+            "ticket": ticket,
+            "suggested": self._category_text("suggested"),
+            "chosen": self._category_text("chosen"),
+        }
+
+    def _category_text(self, name: str) -> str:
+        """The category's label when it is loaded already (admin lists select it), else its id."""
+        category_id = getattr(self, f"{name}_id")
+        if category_id is None:
+            return str(_("no suggestion"))
+        if _is_loaded(self, name):
+            return getattr(self, name).label
+        return f"#{category_id}"
 
     @property
     def was_correct(self) -> bool:
@@ -278,9 +321,15 @@ class WorkLogKind(models.TextChoices):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
     worklog_kind = models.CharField(
@@ -296,7 +345,7 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind}"
+        return f"{self.ticket_id} {self.get_kind_display()}"
 
     @property
     def is_public(self) -> bool:
@@ -317,15 +366,21 @@ class TicketEvent(models.Model):
         FOLLOWER = "follower", _("followers changed")
         ATTACHMENT = "attachment", _("attachment added")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
     )
-    old = models.CharField(max_length=200, blank=True)
-    new = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("performed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    old = models.CharField(_("old value"), max_length=200, blank=True)
+    new = models.CharField(_("new value"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -334,7 +389,26 @@ class TicketEvent(models.Model):
         verbose_name_plural = _("ticket events")
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} {self.old} → {self.new}"
+        kind = self.get_kind_display()
+        old, new = self._value_label(self.old), self._value_label(self.new)
+        change = f"{old} → {new}" if old and new else new or old
+        if not change:
+            return str(kind)
+        return _("%(kind)s: %(change)s") % {"kind": kind, "change": change}
+
+    def _value_label(self, value: str) -> str:
+        """A status or channel code as its label; names and other values as they are."""
+        choices = {
+            self.Kind.STATUS: Status,
+            self.Kind.REOPENED: Status,
+            self.Kind.CREATED: Channel,
+        }.get(self.kind)
+        if not value or choices is None:
+            return value
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return value
 
 
 class Assignment(models.Model):
@@ -345,20 +419,39 @@ class Assignment(models.Model):
         MANUAL = "manual", _("manual")
         HANDBACK = "handback", _("handed back")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     previous_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("performed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -368,7 +461,7 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} → {self.assignee_id}"
+        return f"{self.ticket_id} {self.get_kind_display()} → {self.assignee_id or '—'}"
 
 
 class _PrivateStorage(LazyObject):
@@ -379,6 +472,11 @@ class _PrivateStorage(LazyObject):
 private_storage = _PrivateStorage()
 
 
+def get_private_storage() -> _PrivateStorage:
+    """A callable, so migrations record a reference instead of this checkout's absolute path."""
+    return private_storage
+
+
 def attachment_path(instance: "Attachment", filename: str) -> str:
     suffix = PurePath(filename).suffix.lower()[:10]
     now = timezone.now()
@@ -386,19 +484,32 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 
 class Attachment(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("message"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    file = models.FileField(
+        _("file"), storage=get_private_storage, upload_to=attachment_path, max_length=200
+    )
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
     internal = models.BooleanField(_("internal"), default=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]

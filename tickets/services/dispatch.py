@@ -99,6 +99,11 @@ def _assign(
             % {"s": Status(ticket.status).label},
             field="assignee",
         )
+    if team is None and ticket.team_id is None and assignee is not None:
+        # A ticket handed to a person joins that person's team (the first, if several), so
+        # team queues and the team lead's escalations include it.
+        membership = assignee.memberships.filter(team__active=True).order_by("pk").first()
+        team = membership.team if membership else None
     ticket.assignee = assignee
     ticket.team = team if team is not None else ticket.team
     ticket.assigned_at = timezone.now()
