@@ -37,7 +37,7 @@ run: install messages
 	$(MAKE) --no-print-directory serve
 
 serve:
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ with a django-q2 task cluster (Ctrl-C stops both)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py qcluster & \
