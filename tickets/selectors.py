@@ -178,9 +178,12 @@ def assignable_users(*, team: Team | None = None) -> QuerySet[User]:
 
 
 def open_load_by_user(user_ids: list[int]) -> dict[int, int]:
+    # Written as "not closed" so PostgreSQL can use the partial index tkt_open_assignee.
     rows = (
-        Ticket.objects.filter(assignee_id__in=user_ids, status__in=OPEN_STATUSES)
+        Ticket.objects.filter(assignee_id__in=user_ids)
+        .exclude(status__in=("closed", "archived"))
         .values("assignee_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
+        .order_by()
     )
     return {r["assignee_id"]: r["n"] for r in rows}

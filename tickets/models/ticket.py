@@ -215,6 +215,12 @@ class Ticket(models.Model):
                 name="tkt_sla_due",
                 condition=models.Q(sla_due_at__isnull=False),
             ),
+            # Routing counts each candidate's open tickets; this keeps it off the closed ones.
+            models.Index(
+                fields=["assignee"],
+                name="tkt_open_assignee",
+                condition=~models.Q(status__in=["closed", "archived"]),
+            ),
             models.Index(
                 fields=["-created_at"],
                 name="tkt_unassigned_open",
