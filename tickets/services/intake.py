@@ -1,6 +1,7 @@
 """Registration of a ticket from any channel (PROCESS §2–§5)."""
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -170,7 +171,9 @@ def ticket_create(
     chosen = data.category or suggested
     caps = user_caps(actor)
     ticket = Ticket(
-        number=next_number(NUMBER_PREFIX.get(data.request_type, "TS"), now),
+        # A placeholder until the very end: the real number locks the day's sequence row until
+        # commit, so it is issued last and concurrent registrations do not queue behind it.
+        number=f"~{uuid.uuid4().hex[:20]}",
         title=data.title.strip()[:200],
         description=data.description,
         channel=data.channel,
@@ -220,4 +223,7 @@ def ticket_create(
         sla_services.sla_on_event(ticket=ticket, event="classified", at=now, actor=actor)
     if ticket.assignee_id is not None:
         sla_services.sla_on_event(ticket=ticket, event="assigned", at=now, actor=actor)
+    ticket.number = next_number(NUMBER_PREFIX.get(data.request_type, "TS"), now)
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    Ticket.history.filter(id=ticket.pk).update(number=ticket.number)
     return ticket
