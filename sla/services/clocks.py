@@ -4,10 +4,11 @@ Called by `tickets.services` inside the same transaction as the ticket change.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,14 +165,28 @@ def _warn_for(ctx: "_Context", clock: TicketClock, at: dt.datetime) -> dt.dateti
 
 
 class _Context:
-    """What one SLA event needs, loaded once: definitions, the ticket's SLA, its calendar."""
+    """What SLA events on one ticket need, loaded once, and the writes they make, held back.
 
-    def __init__(self, ticket: Ticket) -> None:
+    Clock rows and their events are written by `flush()` in bulk (one INSERT for new clocks, one
+    for the event log), so a registration that starts, stops and cancels several clocks costs a
+    handful of queries instead of one per step. `fresh` says the ticket has no clocks yet.
+    """
+
+    def __init__(self, ticket: Ticket, *, sla: TicketSla | None = None, fresh: bool = False):
         self.ticket = ticket
-        self.sla = TicketSla.objects.filter(ticket=ticket).select_related("policy").first()
+        self.sla = (
+            sla
+            if sla is not None
+            else TicketSla.objects.filter(ticket=ticket).select_related("policy").first()
+        )
         self._definitions: list[ClockDefinition] | None = None
         self._calendar: pure.BusinessCalendar | None = None
         self._calendar_row: Calendar | None = None
+        self._open: list[TicketClock] | None = [] if fresh else None
+        self._rounds: dict[str, int] | None = {} if fresh else None
+        self._new: list[TicketClock] = []
+        self._dirty: dict[int, TicketClock] = {}
+        self._events: list[ClockEvent] = []
 
     @property
     def definitions(self) -> list[ClockDefinition]:
@@ -192,33 +207,103 @@ class _Context:
         return self._calendar
 
     def open_clocks(self) -> list[TicketClock]:
-        return list(
-            TicketClock.objects.filter(OPEN_Q, ticket=self.ticket).exclude(
-                kind=ClockKind.ACKNOWLEDGEMENT
+        """The ticket's open clocks (running, paused, or breached and not stopped), as they are
+        now in memory, acknowledgement clocks excepted."""
+        if self._open is None:
+            self._open = list(
+                TicketClock.objects.filter(OPEN_Q, ticket=self.ticket).exclude(
+                    kind=ClockKind.ACKNOWLEDGEMENT
+                )
             )
+        return [c for c in self._open if _is_open(c)]
+
+    def next_round(self, kind: str) -> int:
+        if self._rounds is None:
+            self._rounds = dict(
+                TicketClock.objects.filter(ticket=self.ticket)
+                .values("kind")
+                .annotate(n=Max("round"))
+                .values_list("kind", "n")
+            )
+        self._rounds[kind] = self._rounds.get(kind, 0) + 1
+        return self._rounds[kind]
+
+    def add(self, clock: TicketClock) -> None:
+        self.open_clocks()
+        self._new.append(clock)
+        self._open.append(clock)
+
+    def touch(self, clock: TicketClock) -> None:
+        if clock.pk is not None:
+            self._dirty[clock.pk] = clock
+
+    def event(self, clock: TicketClock, kind: str, at: dt.datetime, **extra: Any) -> None:
+        self._events.append(
+            ClockEvent(clock=clock, ticket_id=clock.ticket_id, kind=kind, at=at, **extra)
         )
 
+    def flush(self) -> None:
+        """Write what the events changed: new clocks, changed clocks, then the event log."""
+        if self._new:
+            TicketClock.objects.bulk_create(self._new)
+        for clock in self._dirty.values():
+            clock.save()
+        if self._events:
+            for event in self._events:
+                event.clock_id = event.clock.pk
+            ClockEvent.objects.bulk_create(self._events)
+        self._new, self._dirty, self._events = [], {}, []
 
-def _event(clock: TicketClock, kind: str, at: dt.datetime, **extra: Any) -> ClockEvent:
-    return ClockEvent.objects.create(
-        clock=clock, ticket_id=clock.ticket_id, kind=kind, at=at, **extra
+    def deadline(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The nearest open deadline and warning, from the clocks in memory."""
+        live = [
+            c
+            for c in self.open_clocks()
+            if c.state in (ClockState.RUNNING, ClockState.BREACHED) and c.stopped_at is None
+        ]
+        dues = [c.due_at for c in live if c.due_at is not None]
+        warns = [c.warn_at for c in live if c.warn_at is not None]
+        return (min(dues) if dues else None, min(warns) if warns else None)
+
+    def finish(self, *, save_deadline: bool = True) -> None:
+        """Flush, then keep the nearest deadline on the ticket (saved unless the caller saves
+        the ticket row itself)."""
+        self.flush()
+        due, warn = self.deadline()
+        if (self.ticket.sla_due_at, self.ticket.sla_warn_at) != (due, warn):
+            self.ticket.sla_due_at, self.ticket.sla_warn_at = due, warn
+            if save_deadline:
+                Ticket.objects.filter(pk=self.ticket.pk).update(sla_due_at=due, sla_warn_at=warn)
+
+
+def _is_open(clock: TicketClock) -> bool:
+    return clock.state in (ClockState.RUNNING, ClockState.PAUSED) or (
+        clock.state == ClockState.BREACHED and clock.stopped_at is None
     )
 
 
-def start_clock(
-    ctx: _Context, definition: ClockDefinition, at: dt.datetime, *, round_no: int
-) -> TicketClock | None:
+class _Immediate:
+    """The writes of a clock change made outside an event run (the sweep): at once."""
+
+    def touch(self, clock: TicketClock) -> None:
+        clock.save()
+
+    def event(self, clock: TicketClock, kind: str, at: dt.datetime, **extra: Any) -> None:
+        ClockEvent.objects.create(clock=clock, ticket_id=clock.ticket_id, kind=kind, at=at, **extra)
+
+
+def start_clock(ctx: _Context, definition: ClockDefinition, at: dt.datetime) -> TicketClock | None:
     target = target_for(ctx.sla.snapshot, definition.code, ctx.ticket.priority_id)
     if target is None:
         return None
     amount, unit = target
     cal = ctx.calendar
     due = compute_due(cal, at, amount, unit).astimezone(dt.UTC)
-    clock = TicketClock.objects.create(
+    clock = TicketClock(
         ticket=ctx.ticket,
         definition=definition,
         kind=definition.code,
-        round=round_no,
+        round=ctx.next_round(definition.code),
         policy=ctx.sla.policy,
         policy_version=ctx.sla.policy_version,
         calendar_id=ctx.sla.snapshot["calendar_id"],
@@ -228,39 +313,49 @@ def start_clock(
         due_at=due,
         warn_at=compute_warn(cal, at, due, unit, ctx.sla.snapshot),
     )
-    _event(clock, ClockEvent.Kind.STARTED, at, new_due=due, detail={"amount": amount, "unit": unit})
+    ctx.add(clock)
+    ctx.event(
+        clock, ClockEvent.Kind.STARTED, at, new_due=due, detail={"amount": amount, "unit": unit}
+    )
     if ctx.ticket.status in definition.pause_statuses:
         pause_clock(ctx, clock, at)
     return clock
 
 
-def stop_clock(clock: TicketClock, at: dt.datetime, actor: User | None = None) -> None:
+def stop_clock(
+    clock: TicketClock,
+    at: dt.datetime,
+    actor: User | None = None,
+    *,
+    ctx: "_Context | _Immediate | None" = None,
+) -> None:
+    ctx = ctx or _Immediate()
     clock.stopped_at = at
     clock.next_escalation_at = None
     if clock.state == ClockState.BREACHED:
-        _event(clock, ClockEvent.Kind.STOPPED, at, actor=actor, old_due=clock.due_at)
+        ctx.event(clock, ClockEvent.Kind.STOPPED, at, actor=actor, old_due=clock.due_at)
     elif clock.state == ClockState.PAUSED or (clock.due_at and at <= clock.due_at):
         clock.state = ClockState.MET
         clock.met_at = at
-        _event(clock, ClockEvent.Kind.MET, at, actor=actor, old_due=clock.due_at)
+        ctx.event(clock, ClockEvent.Kind.MET, at, actor=actor, old_due=clock.due_at)
     else:
         clock.state = ClockState.BREACHED
         clock.breached_at = clock.due_at
-        _event(clock, ClockEvent.Kind.BREACHED, at, actor=actor, old_due=clock.due_at)
-    clock.save()
+        ctx.event(clock, ClockEvent.Kind.BREACHED, at, actor=actor, old_due=clock.due_at)
+    ctx.touch(clock)
 
 
-def cancel_clock(clock: TicketClock, at: dt.datetime, reason: str) -> None:
+def cancel_clock(ctx: _Context, clock: TicketClock, at: dt.datetime, reason: str) -> None:
     overdue = clock.state == ClockState.RUNNING and clock.due_at is not None and clock.due_at < at
     if clock.state == ClockState.BREACHED or overdue:
         # A breach the sweep has not recorded yet (it runs every minute, or the cluster is
         # down) is recorded now rather than lost.
-        stop_clock(clock, at)
+        stop_clock(clock, at, ctx=ctx)
         return
     clock.state = ClockState.CANCELLED
     clock.stopped_at = at
-    clock.save()
-    _event(clock, ClockEvent.Kind.CANCELLED, at, reason=reason)
+    ctx.touch(clock)
+    ctx.event(clock, ClockEvent.Kind.CANCELLED, at, reason=reason)
 
 
 def pause_clock(ctx: _Context, clock: TicketClock, at: dt.datetime) -> None:
@@ -271,8 +366,8 @@ def pause_clock(ctx: _Context, clock: TicketClock, at: dt.datetime) -> None:
     clock.state = ClockState.PAUSED
     clock.paused_at = at
     old_due, clock.due_at, clock.warn_at = clock.due_at, None, None
-    clock.save()
-    _event(clock, ClockEvent.Kind.PAUSED, at, old_due=old_due, reason=ctx.ticket.status)
+    ctx.touch(clock)
+    ctx.event(clock, ClockEvent.Kind.PAUSED, at, old_due=old_due, reason=ctx.ticket.status)
 
 
 def resume_clock(ctx: _Context, clock: TicketClock, at: dt.datetime) -> None:
@@ -288,23 +383,8 @@ def resume_clock(ctx: _Context, clock: TicketClock, at: dt.datetime) -> None:
     clock.state = ClockState.RUNNING
     clock.paused_at = None
     clock.remaining_minutes = None
-    clock.save()
-    _event(clock, ClockEvent.Kind.RESUMED, at, new_due=clock.due_at, detail={"paused": paused})
-
-
-def refresh_ticket_deadline(ticket: Ticket) -> None:
-    """Keep the nearest open deadline on the ticket row, for queue sorting and badges."""
-    agg = (
-        TicketClock.objects.filter(
-            ticket=ticket, state__in=(ClockState.RUNNING, ClockState.BREACHED)
-        )
-        .filter(stopped_at__isnull=True)
-        .exclude(kind=ClockKind.ACKNOWLEDGEMENT)
-        .aggregate(due=Min("due_at"), warn=Min("warn_at"))
-    )
-    if (ticket.sla_due_at, ticket.sla_warn_at) != (agg["due"], agg["warn"]):
-        ticket.sla_due_at, ticket.sla_warn_at = agg["due"], agg["warn"]
-        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=agg["due"], sla_warn_at=agg["warn"])
+    ctx.touch(clock)
+    ctx.event(clock, ClockEvent.Kind.RESUMED, at, new_due=clock.due_at, detail={"paused": paused})
 
 
 def _dispatch(ctx: _Context, event: str, at: dt.datetime, actor: User | None) -> None:
@@ -312,31 +392,34 @@ def _dispatch(ctx: _Context, event: str, at: dt.datetime, actor: User | None) ->
     open_by_kind: dict[str, list[TicketClock]] = {}
     for clock in ctx.open_clocks():
         open_by_kind.setdefault(clock.kind, []).append(clock)
-    last_round: dict[str, int] = dict(
-        TicketClock.objects.filter(ticket=ctx.ticket)
-        .values("kind")
-        .annotate(n=Max("round"))
-        .values_list("kind", "n")
-    )
     for definition in ctx.definitions:
         clocks = open_by_kind.get(definition.code, [])
         stopped = False
         if event in definition.stop_events and clocks:
             for clock in clocks:
-                stop_clock(clock, at, actor)
+                stop_clock(clock, at, actor, ctx=ctx)
             stopped, clocks = True, []
         if event in definition.cancel_events and clocks:
             for clock in clocks:
-                cancel_clock(clock, at, event)
+                cancel_clock(ctx, clock, at, event)
             clocks = []
         starts = event in definition.start_events or (stopped and definition.recurring)
         if starts and not clocks:
-            last_round[definition.code] = last_round.get(definition.code, 0) + 1
-            start_clock(ctx, definition, at, round_no=last_round[definition.code])
+            start_clock(ctx, definition, at)
 
 
-def sla_on_registration(*, ticket: Ticket, actor: User | None = None) -> TicketSla | None:
-    """Choose the policy (snapshotting its current version) and run the intake events."""
+def sla_on_registration(
+    *,
+    ticket: Ticket,
+    actor: User | None = None,
+    events: Sequence[tuple[str, dt.datetime]] = (),
+    save_deadline: bool = True,
+) -> TicketSla | None:
+    """Choose the policy (snapshotting its current version) and run the intake events, then
+    `events` (say, classified and assigned at registration), writing the clocks in bulk.
+
+    With `save_deadline=False` the nearest deadline is only set on `ticket`; the caller saves it.
+    """
     policy = policy_for(ticket)
     if policy is None:
         return None
@@ -347,10 +430,12 @@ def sla_on_registration(*, ticket: Ticket, actor: User | None = None) -> TicketS
         snapshot=policy_snapshot(policy),
         applied_at=ticket.created_at,
     )
-    ctx = _Context(ticket)
+    ctx = _Context(ticket, sla=sla, fresh=True)
     _dispatch(ctx, "received", ticket.received_at, actor)
     _dispatch(ctx, "registered", ticket.created_at, actor)
-    refresh_ticket_deadline(ticket)
+    for name, at in events:
+        _dispatch(ctx, name, at, actor)
+    ctx.finish(save_deadline=save_deadline)
     return sla
 
 
@@ -361,7 +446,7 @@ def sla_on_event(
     if ctx.sla is None:
         return
     _dispatch(ctx, event, at or timezone.now(), actor)
-    refresh_ticket_deadline(ticket)
+    ctx.finish()
 
 
 def sla_on_status_change(
@@ -387,7 +472,7 @@ def sla_on_status_change(
             pause_clock(ctx, clock, at)
         else:
             resume_clock(ctx, clock, at)
-    refresh_ticket_deadline(ticket)
+    ctx.finish()
 
 
 def sla_on_priority_change(
@@ -405,7 +490,7 @@ def sla_on_priority_change(
         if target is None or target == (clock.target_amount, clock.target_unit):
             continue
         _recompute(ctx, clock, target, at, actor, reason=_("priority changed"))
-    refresh_ticket_deadline(ticket)
+    ctx.finish()
 
 
 def _recompute(
@@ -435,8 +520,8 @@ def _recompute(
         clock.warn_at = _warn_for(ctx, clock, at)
         if clock.warned_at and (clock.warn_at is None or clock.warn_at > at):
             clock.warned_at = None
-    clock.save()
-    _event(
+    ctx.touch(clock)
+    ctx.event(
         clock,
         ClockEvent.Kind.RECOMPUTED,
         at,
@@ -485,7 +570,7 @@ def clock_extend(
         clock.warn_at = _warn_for(ctx, clock, now)
         clock.warned_at = None
         clock.save()
-        _event(
+        ctx.event(
             clock,
             ClockEvent.Kind.EXTENDED,
             now,
@@ -495,7 +580,7 @@ def clock_extend(
             reason=reason.strip(),
             detail={"customer_informed": True},
         )
-        refresh_ticket_deadline(clock.ticket)
+        ctx.finish()
     return clock
 
 
@@ -518,7 +603,7 @@ def ticket_sla_reapply(*, ticket: Ticket, actor: User | None = None) -> bool:
         target = target_for(sla.snapshot, clock.kind, ticket.priority_id)
         unchanged = unchanged and target == (clock.target_amount, clock.target_unit)
         if target is None or unchanged or clock.state == ClockState.BREACHED:
-            clock.save(update_fields=["policy_version", "calendar_id"])
+            ctx.touch(clock)
             continue
         _recompute(
             ctx,
@@ -528,5 +613,5 @@ def ticket_sla_reapply(*, ticket: Ticket, actor: User | None = None) -> bool:
             actor,
             reason=_("policy version %(v)d applied") % {"v": sla.policy_version},
         )
-    refresh_ticket_deadline(ticket)
+    ctx.finish()
     return True

@@ -77,14 +77,26 @@ def priority_for(*, scheme: PriorityScheme, impact: str, urgency: str) -> Priori
         ) from None
 
 
-def record_suggestion(*, ticket: Ticket, suggestion: classify.Suggestion) -> None:
+def record_suggestion(
+    *, ticket: Ticket, suggestion: classify.Suggestion, count_hits: bool = True
+) -> None:
+    """Keep the matched keywords and their tags on the ticket. `count_hits=False` leaves the
+    hit counters to the caller (`count_keyword_hits`), which bumps them last: the UPDATE locks
+    the shared keyword rows until commit, and concurrent registrations should not queue on
+    them for the whole transaction."""
     if suggestion.keyword_ids:
         TicketKeywordMatch.objects.bulk_create(
             [TicketKeywordMatch(ticket=ticket, keyword_id=k) for k in suggestion.keyword_ids]
         )
-        Keyword.objects.filter(id__in=suggestion.keyword_ids).update(hit_count=F("hit_count") + 1)
+        if count_hits:
+            count_keyword_hits(suggestion.keyword_ids)
     if suggestion.tag_ids:
         ticket.tags.add(*suggestion.tag_ids)
+
+
+def count_keyword_hits(keyword_ids: Sequence[int]) -> None:
+    if keyword_ids:
+        Keyword.objects.filter(id__in=sorted(keyword_ids)).update(hit_count=F("hit_count") + 1)
 
 
 def record_decision(*, ticket: Ticket, category: Category, actor: User | None) -> None:

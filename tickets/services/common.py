@@ -47,6 +47,26 @@ def assert_email_list(value: str, *, field: str) -> None:
                 ) from None
 
 
+def event_row(
+    *,
+    ticket: Ticket,
+    kind: str,
+    actor: User | None,
+    old: object = "",
+    new: object = "",
+    reason: str = "",
+) -> TicketEvent:
+    """An unsaved timeline row, for callers that write several at once with bulk_create."""
+    return TicketEvent(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        old=str(old or "")[:200],
+        new=str(new or "")[:200],
+        reason=reason,
+    )
+
+
 def log_event(
     *,
     ticket: Ticket,
@@ -56,11 +76,6 @@ def log_event(
     new: object = "",
     reason: str = "",
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        old=str(old or "")[:200],
-        new=str(new or "")[:200],
-        reason=reason,
-    )
+    row = event_row(ticket=ticket, kind=kind, actor=actor, old=old, new=new, reason=reason)
+    row.save()
+    return row

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from sla import services as sla_services
 
+from .. import workflow
 from ..errors import DomainError, NotAllowed
 from ..models import (
+    Assignment,
     Category,
     Channel,
     Impact,
@@ -22,6 +24,7 @@ from ..models import (
     PriorityScheme,
     ProductLine,
     RequestType,
+    Status,
     Ticket,
     TicketEvent,
     Urgency,
@@ -31,14 +34,15 @@ from ..numbering import next_number
 from ..permissions import user_caps
 from .attachments import attachment_check, attachment_store
 from .classification import (
+    count_keyword_hits,
     default_scheme,
     priority_for,
     record_decision,
     record_suggestion,
     suggest_for_text,
 )
-from .common import assert_email_list, log_event
-from .dispatch import auto_dispatch
+from .common import assert_email_list, event_row
+from .dispatch import route
 
 AGENT_CHANNELS = {Channel.PHONE, Channel.HOTLINE, Channel.IM, Channel.CHAT, Channel.EMAIL}
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -204,26 +208,70 @@ def ticket_create(
         created_by=actor,
         cc_emails=data.cc_emails,
     )
+    if dispatch is None:
+        dispatch = settings.AUTO_DISPATCH
+    # Routing needs only what is known now, so the ticket is inserted already dispatched: one
+    # INSERT and one history row instead of an insert and an update.
+    team, assignee = route(ticket) if dispatch else (None, None)
+    if team is not None:
+        ticket.team = team
+    if assignee is not None:
+        workflow.assert_can_transition(Status.NEW, Status.ASSIGNED)
+        ticket.assignee, ticket.assigned_at, ticket.status = assignee, now, Status.ASSIGNED
     ticket._change_reason = _("registered")
     ticket.save()
-    record_suggestion(ticket=ticket, suggestion=suggestion)
+    record_suggestion(ticket=ticket, suggestion=suggestion, count_hits=False)
     if ticket.classified_at is not None:
         # The agent chose the category at registration: that is the decision to learn from.
         record_decision(ticket=ticket, category=chosen, actor=actor)
     if data.extra_categories:
         ticket.secondary_categories.set(data.extra_categories)
-    log_event(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, new=ticket.channel)
-    attachment_store(ticket=ticket, files=checked, actor=actor)
-    if dispatch is None:
-        dispatch = settings.AUTO_DISPATCH
-    if (dispatch and auto_dispatch(ticket=ticket, actor=None)) or ticket.team_id:
-        ticket.save()
-    sla_services.sla_on_registration(ticket=ticket, actor=actor)
+    events = [
+        event_row(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, new=ticket.channel)
+    ]
+    sla_events: list[tuple[str, dt.datetime]] = []
     if ticket.classified_at is not None:
-        sla_services.sla_on_event(ticket=ticket, event="classified", at=now, actor=actor)
-    if ticket.assignee_id is not None:
-        sla_services.sla_on_event(ticket=ticket, event="assigned", at=now, actor=actor)
+        sla_events.append(("classified", now))
+    if team is not None:
+        reason = _("routing rule")
+        if assignee is not None:
+            events.append(
+                event_row(
+                    ticket=ticket,
+                    kind=TicketEvent.Kind.STATUS,
+                    actor=None,
+                    old=Status.NEW.value,
+                    new=Status.ASSIGNED.value,
+                    reason=reason,
+                )
+            )
+            sla_events += [(f"status:{Status.ASSIGNED.value}", now), ("assigned", now)]
+        events.append(
+            event_row(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ASSIGNED,
+                actor=None,
+                new=assignee or team,
+                reason=reason,
+            )
+        )
+        Assignment.objects.create(
+            ticket=ticket,
+            kind=Assignment.Kind.AUTO,
+            team=team,
+            assignee=assignee,
+            actor=None,
+            reason=reason,
+        )
+    TicketEvent.objects.bulk_create(events)
+    attachment_store(ticket=ticket, files=checked, actor=actor)
+    sla_services.sla_on_registration(
+        ticket=ticket, actor=actor, events=sla_events, save_deadline=False
+    )
+    count_keyword_hits(suggestion.keyword_ids)
     ticket.number = next_number(NUMBER_PREFIX.get(data.request_type, "TS"), now)
-    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        number=ticket.number, sla_due_at=ticket.sla_due_at, sla_warn_at=ticket.sla_warn_at
+    )
     Ticket.history.filter(id=ticket.pk).update(number=ticket.number)
     return ticket
