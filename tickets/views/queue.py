@@ -14,6 +14,7 @@ from .. import selectors, services
 from ..errors import DomainError
 from ..filters import TicketFilter
 from ..forms import BulkActionForm, prepare_filter_form
+from ..forms.common import user_choices
 from ..models import Status, Team, Ticket
 from ..pagination import paginate, parse_page
 from ..selectors import QUEUES
@@ -36,35 +37,78 @@ def default_queue(request: HttpRequest) -> str:
     return "open"
 
 
-@engineer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def _queue_filterset(request: HttpRequest) -> tuple[str, TicketFilter]:
     name = request.GET.get("queue", "")
     if name not in QUEUES:
         name = default_queue(request)
     filterset = TicketFilter(
         request.GET or None, queryset=selectors.ticket_list(user=request.user, queue=name)
     )
-    staff = list(selectors.assignable_users())
-    teams = list(Team.objects.filter(active=True))
-    prepare_filter_form(filterset.form, staff=staff, teams=teams)
+    return name, filterset
+
+
+def _filter_options(filterset: TicketFilter) -> None:
+    prepare_filter_form(
+        filterset.form,
+        staff=list(selectors.assignable_users()),
+        teams=list(Team.objects.filter(active=True)),
+    )
+
+
+@engineer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    name, filterset = _queue_filterset(request)
+    prepare_filter_form(filterset.form)
     page = paginate(filterset.qs, number=parse_page(request.GET.get("page")), size=PAGE_SIZE)
     more_filters_used = any(
         v
         for k, v in filterset.form.data.items()
         if k in filterset.form.fields and k not in ("q", "ordering")
     )
+    filter_open = more_filters_used or bool(filterset.form.errors)
+    if filter_open:
+        _filter_options(filterset)
     context = {
         "queue": name,
         "queue_label": QUEUE_LABELS[name],
         "queues": QUEUE_LABELS,
         "filter": filterset,
-        "filter_open": more_filters_used or bool(filterset.form.errors),
+        "filter_open": filter_open,
         "page": page,
-        "bulk_form": BulkActionForm(staff=staff, teams=teams),
+        # The assignee options are loaded when the list is first used (`assignee_options`).
+        "bulk_form": BulkActionForm(
+            staff=(),
+            teams=list(Team.objects.filter(active=True)),
+            assignee_options_url=reverse("tickets:assignee_options"),
+        ),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "tickets/_queue_results.html" if partial else "tickets/queue.html"
     return render(request, template, context)
+
+
+@engineer_required
+def queue_filters(request: HttpRequest) -> HttpResponse:
+    """The panel of further filters, loaded when it is first opened."""
+    _name, filterset = _queue_filterset(request)
+    prepare_filter_form(filterset.form)
+    filterset.form.is_valid()
+    _filter_options(filterset)
+    return render(request, "tickets/_queue_filters.html", {"filter": filterset})
+
+
+@engineer_required
+def assignee_options(request: HttpRequest) -> HttpResponse:
+    """`<option>`s of the people tickets can be assigned to, for lists filled on first use."""
+    selected = request.GET.get("assignee", "")
+    return render(
+        request,
+        "tickets/_assignee_options.html",
+        {
+            "choices": user_choices(selectors.assignable_users(), blank=_("assignee…")),
+            "selected": selected,
+        },
+    )
 
 
 @engineer_required
