@@ -124,3 +124,37 @@ def test_queue_filter_panel_shows_errors_of_a_bad_value(client, agent):
     panel = client.get(reverse("tickets:queue_filters"), {"queue": "all", "team": "x"})
     assert panel.status_code == 200
     assert "text-danger" in panel.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_api_detail_equals_the_generic_rendering(org, engineer, customer, agent, language):
+    from django.db.models import prefetch_related_objects
+
+    from tickets import services
+    from tickets.api.serializers import TicketDetailOutputSerializer
+    from tickets.api.views import DETAIL_PREFETCH
+    from tickets.models import Channel, Ticket, Urgency
+
+    created = services.ticket_create(
+        actor=agent,
+        data=services.TicketData(
+            title="VPN 无法连接",
+            description="error 809",
+            channel=Channel.PHONE,
+            organization=org,
+            contact=customer,
+            urgency=Urgency.HIGH,
+            received_at=timezone.now() - dt.timedelta(minutes=7),
+            extra_categories=[category("data-loss")],
+        ),
+    )
+    services.ticket_follow(ticket_id=created.pk, actor=agent, user=engineer)
+    ticket = Ticket.objects.get(pk=created.pk)
+    prefetch_related_objects([ticket], *DETAIL_PREFETCH)
+    request = Request(APIRequestFactory().get("/api/v1/tickets/"))
+    with translation.override(language):
+        serializer = TicketDetailOutputSerializer(ticket, context={"request": request})
+        fast = serializer.data
+        generic = super(TicketListOutputSerializer, serializer).to_representation(ticket)
+    assert dict(fast) == generic
+    assert fast["registration_lag"] and fast["secondary_categories"]

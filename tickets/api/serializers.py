@@ -5,6 +5,7 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.duration import duration_string
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -225,9 +226,13 @@ class TicketListOutputSerializer(serializers.ModelSerializer):
         # ten times faster than the generic field-by-field rendering, whose choice labels and
         # callable checks dominate). The declared fields stay the schema, and a test holds this
         # output equal to the generic one.
+        row = _ticket_row(instance, self._row_url(instance))
+        if type(self) is TicketDetailOutputSerializer:
+            row.update(_ticket_detail(instance))
+            return row
         if type(self) is not TicketListOutputSerializer:
             return super().to_representation(instance)
-        return _ticket_row(instance, self._row_url(instance))
+        return row
 
     def _row_url(self, instance: Ticket) -> str:
         cache = self.parent if isinstance(self.parent, serializers.ListSerializer) else self
@@ -300,6 +305,56 @@ def _ticket_row(t: Ticket, url: str) -> dict[str, Any]:
         "closed_at": _iso(t.closed_at),
         "reopen_count": t.reopen_count,
         "sla_due_at": _iso(t.sla_due_at),
+    }
+
+
+def _user(u: User | None) -> dict[str, Any] | None:
+    return None if u is None else {"id": u.id, "username": u.username, "name": str(u)}
+
+
+def _category(c: Category | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"id": c.id, "code": c.code, "label": c.label, "full_label": c.full_label}
+
+
+def _label(choices: type, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _ticket_detail(t: Ticket) -> dict[str, Any]:
+    """The detail fields on top of the list row (relations prefetched by the view)."""
+    return {
+        "description": t.description,
+        "contact": _user(t.contact),
+        "contact_phone": t.contact_phone,
+        "contact_email": t.contact_email,
+        "cc_emails": t.cc_emails,
+        "product_line": _ref(t.product_line, "id", "name", "code"),
+        "product": t.product,
+        "product_version": t.product_version,
+        "device_model": t.device_model,
+        "steps_to_reproduce": t.steps_to_reproduce,
+        "error_message": t.error_message,
+        "impact_scope": t.impact_scope,
+        "occurred_at": _iso(t.occurred_at),
+        "registration_lag": None
+        if t.registration_lag is None
+        else duration_string(t.registration_lag),
+        "impact": t.impact,
+        "impact_label": _label(Impact, t.impact),
+        "urgency": t.urgency,
+        "urgency_label": _label(Urgency, t.urgency),
+        "secondary_categories": [_category(c) for c in t.secondary_categories.all()],
+        "suggested_category": _category(t.suggested_category),
+        "classified_at": _iso(t.classified_at),
+        "tags": [{"id": tag.id, "name": tag.name} for tag in t.tags.all()],
+        "assigned_at": _iso(t.assigned_at),
+        "created_by": _user(t.created_by),
+        "followers": [_user(f) for f in t.followers.all()],
+        "allowed_transitions": [
+            {"status": s.value, "label": str(s.label)} for s in allowed_targets(t.status)
+        ],
     }
 
 

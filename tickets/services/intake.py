@@ -168,7 +168,7 @@ def ticket_create(
         "\n".join((data.title, data.description, data.error_message, data.product))
     )
     suggested = (
-        Category.objects.filter(pk=suggestion.category_id).first()
+        Category.objects.select_related("parent").filter(pk=suggestion.category_id).first()
         if suggestion.category_id
         else None
     )
