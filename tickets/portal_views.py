@@ -13,7 +13,7 @@ from .models import Channel, MessageKind
 from .pagination import paginate, parse_page
 from .views.access import customer_required
 from .views.detail import build_timeline
-from .workflow import OPEN_STATUSES
+from .workflow import OPEN_STATUSES, statuses_shown_as
 
 PAGE_SIZE = 25
 
@@ -27,7 +27,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         if status == PortalFilterForm.OPEN:
             qs = qs.filter(status__in=OPEN_STATUSES)
         elif status:
-            qs = qs.filter(status=status)
+            qs = qs.filter(status__in=statuses_shown_as(status))
         if text:
             qs = qs.filter(Q(number__icontains=text) | Q(title__icontains=text))
     page = paginate(qs, number=parse_page(request.GET.get("page")), size=PAGE_SIZE)

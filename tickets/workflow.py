@@ -3,7 +3,7 @@
 from typing import Final
 
 from .errors import InvalidTransition
-from .models.ticket import Status
+from .models.ticket import CustomerStatus, Status
 
 TRANSITIONS: Final[dict[Status, frozenset[Status]]] = {
     Status.NEW: frozenset(
@@ -87,3 +87,26 @@ def allowed_targets(src: Status | str, *, manual: bool = True) -> list[Status]:
 
 def is_reopen(src: Status | str, dst: Status | str) -> bool:
     return (Status(src), Status(dst)) in REOPEN_MOVES
+
+
+# PROCESS §6 is our process; the customer follows their request, not our internal steps.
+CUSTOMER_VIEW: Final[dict[Status, CustomerStatus]] = {
+    Status.NEW: CustomerStatus.RECEIVED,
+    Status.ASSIGNED: CustomerStatus.RECEIVED,
+    Status.IN_PROGRESS: CustomerStatus.IN_PROGRESS,
+    Status.WAITING_THIRD_PARTY: CustomerStatus.IN_PROGRESS,
+    Status.TESTING: CustomerStatus.IN_PROGRESS,
+    Status.WAITING_CUSTOMER: CustomerStatus.WAITING_YOU,
+    Status.RESOLVED: CustomerStatus.RESOLVED,
+    Status.CLOSED: CustomerStatus.CLOSED,
+    Status.ARCHIVED: CustomerStatus.CLOSED,
+}
+
+
+def customer_status(status: Status | str) -> CustomerStatus:
+    return CUSTOMER_VIEW[Status(status)]
+
+
+def statuses_shown_as(shown: CustomerStatus | str) -> frozenset[Status]:
+    """The internal statuses a customer sees as `shown` (for filtering their list)."""
+    return frozenset(s for s, c in CUSTOMER_VIEW.items() if c == CustomerStatus(shown))

@@ -287,3 +287,19 @@ def test_portal_renders_in_chinese_and_english(client, customer, org):
     html = client.get(url).content.decode()
     assert '<html lang="en">' in html
     assert "Network / VPN / leased line" in html
+
+
+def test_customers_see_their_view_of_the_status_not_our_internal_steps(client, customer, org):
+    dispatched = TicketFactory(organization=org, status=Status.ASSIGNED, title="已派单的")
+    testing = TicketFactory(organization=org, status=Status.TESTING, title="测试中的")
+    client.force_login(customer)
+    html = client.get(LIST).content.decode()
+    assert "customer-status-received" in html and "customer-status-in_progress" in html
+    assert "status-assigned" not in html and "status-testing" not in html
+    # The filter offers the customer's statuses and maps them back to ours.
+    html = client.get(LIST, {"status": "in_progress"}).content.decode()
+    assert testing.number in html and dispatched.number not in html
+    html = client.get(LIST, {"status": "received"}).content.decode()
+    assert dispatched.number in html and testing.number not in html
+    detail = client.get(reverse("portal:detail", args=[dispatched.number])).content.decode()
+    assert "customer-status-received" in detail

@@ -653,7 +653,12 @@ def test_add_note_and_worklog_with_files(client, engineer, team_ticket):
     client.force_login(engineer)
     url = reverse("tickets:message", args=[team_ticket.number])
     response = client.post(url, {"kind": "worklog", "body": "ping 超时"})
-    assert "ask, look or test" in msgs(response)[-1]
+    # Refused: the page again, with the reason and the text as typed.
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "ask, look or test" in " ".join(msgs(response)) + html
+    assert ">ping 超时</textarea>" in html
+    assert 'id="kind-worklog" value="worklog" checked' in html
     client.post(
         url,
         {
@@ -667,9 +672,12 @@ def test_add_note_and_worklog_with_files(client, engineer, team_ticket):
     assert entry.kind == MessageKind.WORKLOG and entry.worklog_kind == "test"
     assert entry.attachments.get().internal is True
     response = client.post(
-        url, {"kind": "reply", "body": "x", "files": [SimpleUploadedFile("bad.exe", EXE)]}
+        url,
+        {"kind": "reply", "body": "长长的答复", "files": [SimpleUploadedFile("bad.exe", EXE)]},
     )
+    assert response.status_code == 400
     assert "bad.exe" in msgs(response)[-1]
+    assert ">长长的答复</textarea>" in response.content.decode()
     assert team_ticket.messages.count() == 1
 
 

@@ -202,3 +202,14 @@ def test_needs_assignee_covers_the_working_states():
     } == workflow.NEEDS_ASSIGNEE
     assert Status.NEW not in workflow.NEEDS_ASSIGNEE
     assert Status.WAITING_CUSTOMER not in workflow.NEEDS_ASSIGNEE
+
+
+def test_every_status_has_a_customer_view_and_the_filter_inverts_it():
+    from tickets.models import CustomerStatus
+    from tickets.workflow import CUSTOMER_VIEW, customer_status, statuses_shown_as
+
+    assert set(CUSTOMER_VIEW) == set(Status)
+    for shown in CustomerStatus:
+        for status in statuses_shown_as(shown):
+            assert customer_status(status) == shown
+    assert statuses_shown_as("received") == {Status.NEW, Status.ASSIGNED}

@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Status
+from ..models import CustomerStatus
 from .common import MultipleFileField
 
 
@@ -26,7 +26,7 @@ class PortalFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("all tickets")), (OPEN, _("open tickets")), *Status.choices],
+        choices=[("", _("all tickets")), (OPEN, _("open tickets")), *CustomerStatus.choices],
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .catalog import Category, Impact, Keyword, PriorityLevel, Tag, Urgency
@@ -25,6 +26,17 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("resolved, awaiting verification")
     CLOSED = "closed", _("closed")
     ARCHIVED = "archived", _("archived")
+
+
+class CustomerStatus(models.TextChoices):
+    """What a customer sees of the lifecycle: our internal steps (dispatch, testing, waiting
+    for a supplier) are not theirs to follow. The mapping is `workflow.CUSTOMER_VIEW`."""
+
+    RECEIVED = "received", pgettext_lazy("status shown to customers", "received")
+    IN_PROGRESS = "in_progress", pgettext_lazy("status shown to customers", "in progress")
+    WAITING_YOU = "waiting_you", pgettext_lazy("status shown to customers", "waiting for you")
+    RESOLVED = "resolved", pgettext_lazy("status shown to customers", "resolved, please confirm")
+    CLOSED = "closed", pgettext_lazy("status shown to customers", "closed")
 
 
 class Channel(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from ..models import Channel, Status, TicketEvent
+from ..workflow import customer_status
 
 register = template.Library()
 
@@ -26,6 +27,18 @@ def _status_label(value: str) -> str:
 def status_badge(value: str) -> SafeString:
     return format_html(
         '<span class="badge badge-status status-{}">{}</span>', value, _status_label(value)
+    )
+
+
+@register.simple_tag
+def customer_status_badge(value: str) -> SafeString:
+    """The status as the customer sees it (`workflow.CUSTOMER_VIEW`)."""
+    try:
+        shown = customer_status(value)
+    except (KeyError, ValueError):
+        return status_badge(value)
+    return format_html(
+        '<span class="badge badge-status customer-status-{}">{}</span>', shown.value, shown.label
     )
 
 

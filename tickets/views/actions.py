@@ -8,9 +8,17 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..errors import DomainError
-from ..forms import AssignForm, ClassifyForm, FollowForm, MessageForm, ReasonForm, TransitionForm
+from ..forms import (
+    AssignForm,
+    ClassifyForm,
+    FollowForm,
+    MessageForm,
+    ReasonForm,
+    TransitionForm,
+)
 from ..models import MessageKind, Status, Ticket
 from .access import engineer_required, form_errors_to_messages, run_service
+from .detail import render_detail
 
 
 def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
@@ -120,20 +128,25 @@ def message(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(user=request.user, number=number)
     form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
-        form_errors_to_messages(request, form)
-        return _back(ticket, "compose")
+        # Shown again with the errors and the text as typed (attached files must be chosen
+        # again: browsers do not let a page refill a file input).
+        return render_detail(request, ticket, message_form=form, status=400)
     data = form.cleaned_data
     kind = MessageKind(data["kind"])
-    run_service(
-        request,
-        lambda: services.message_add(
+    try:
+        services.message_add(
             ticket_id=ticket.pk,
             actor=request.user,
             kind=kind,
             body=data["body"],
             worklog_kind=data["worklog_kind"],
             files=data["files"],
-        ),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return render_detail(request, ticket, message_form=form, status=400)
+    messages.success(
+        request,
         {
             MessageKind.REPLY: _("Reply sent."),
             MessageKind.NOTE: _("Internal note added."),

@@ -125,9 +125,20 @@ def history_rows(ticket: Ticket) -> list[dict[str, Any]]:
 
 @engineer_required
 def detail(request: HttpRequest, number: str) -> HttpResponse:
+    return render_detail(request, selectors.ticket_get_for_user(user=request.user, number=number))
+
+
+def render_detail(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    message_form: MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The ticket page; an action that was refused passes its bound form back, so what the
+    engineer typed is shown again with the error instead of being lost in a redirect."""
     user: User = request.user
     caps = user_caps(user)
-    ticket = selectors.ticket_get_for_user(user=user, number=number)
     secondary = list(ticket.secondary_categories.select_related("parent"))
     followers = list(ticket.followers.all())
     timeline, loose_attachments = build_timeline(
@@ -153,7 +164,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "read_only": ticket.status == Status.ARCHIVED,
         "transition_form": TransitionForm(),
         "hand_back_form": ReasonForm(),
-        "message_form": MessageForm(),
+        "message_form": message_form or MessageForm(),
         "clock_panels": clock_panels(
             ticket, may_extend=caps.work and ticket.status != Status.ARCHIVED
         ),
@@ -164,4 +175,4 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         context["classify_form"] = ClassifyForm(
             ticket=ticket, secondary=secondary, categories=active_categories()
         )
-    return render(request, "tickets/detail.html", context)
+    return render(request, "tickets/detail.html", context, status=status)
