@@ -57,6 +57,13 @@ def gunicorn(
         "--error-logfile",
         str(log_path),
     ]
+    # Pages link hashed static files (the manifest of `collectstatic`), as in production.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **env},
+        check=True,
+    )
     with log_path.open("w") as log:
         # Own session: Ctrl-C reaches the bench only, which then stops the server in order.
         proc = subprocess.Popen(
