@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/contacts/", create.contact_options, name="contact_options"),
     path("attachments/<int:pk>/", attachments.download, name="attachment"),
     path("<str:number>/", detail.detail, name="detail"),
+    path("<str:number>/history/", detail.history, name="history"),
     path("<str:number>/transition/", actions.transition, name="transition"),
     path("<str:number>/assign/", actions.assign, name="assign"),
     path("<str:number>/hand-back/", actions.hand_back, name="hand_back"),

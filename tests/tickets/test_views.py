@@ -30,6 +30,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
+from tickets.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -507,13 +508,18 @@ def test_history_tab_lists_field_changes_with_readable_values(client, agent, eng
         ticket_id=team_ticket.pk, actor=engineer, to="waiting_customer", reason="等客户日志"
     )
     client.force_login(agent)
-    response = client.get(team_ticket.get_absolute_url())
+    page = client.get(team_ticket.get_absolute_url()).content.decode()
+    history_url = reverse("tickets:history", args=[team_ticket.number])
+    assert history_url in page  # the tab loads it when first shown
+    response = client.get(history_url)
     rows = response.context["history"]
     change = next(c for r in rows for c in r["changes"] if c["name"] == "status")
     assert change["old"] == Status.IN_PROGRESS.label
     assert change["new"] == Status.WAITING_CUSTOMER.label
     assert any(r["reason"] == "等客户日志" for r in rows)
     assert "等客户日志" in response.content.decode()
+    client.force_login(UserFactory(username="stranger-eng", role=Role.ENGINEER))
+    assert client.get(history_url).status_code == 404
 
 
 # --- actions -----------------------------------------------------------------------------------

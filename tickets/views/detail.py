@@ -155,7 +155,6 @@ def render_detail(
         "is_following": any(f.pk == user.pk for f in followers),
         "timeline": timeline,
         "loose_attachments": loose_attachments,
-        "history": history_rows(ticket),
         "assignments": list(selectors.assignment_list(ticket=ticket)),
         "targets": workflow.allowed_targets(ticket.status),
         "reason_needed": {t.value for t in Status if workflow.reason_required(ticket.status, t)},
@@ -176,3 +175,11 @@ def render_detail(
             ticket=ticket, secondary=secondary, categories=active_categories()
         )
     return render(request, "tickets/detail.html", context, status=status)
+
+
+@engineer_required
+def history(request: HttpRequest, number: str) -> HttpResponse:
+    """The History tab, loaded when it is first shown: most visits never open it, and its
+    field-by-field diff is the costliest part of the page."""
+    ticket = selectors.ticket_get_for_user(user=request.user, number=number)
+    return render(request, "tickets/_history.html", {"history": history_rows(ticket)})
