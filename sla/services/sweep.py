@@ -16,6 +16,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tickets.alerts.hooks import sla_alerts
 from tickets.models import Notification, TeamMembership, Ticket, User
 
 from ..models import (
@@ -244,6 +245,7 @@ def _warnings(now: dt.datetime, result: SweepResult) -> None:
                 batch.task(supervisor, clock, SupervisorTask.Kind.WARNING, 0)
     result.warned += len(ids)
     result.notifications += batch.flush()
+    sla_alerts(kind="warning", clocks=clocks)
 
 
 def _breaches(now: dt.datetime, result: SweepResult) -> None:
@@ -287,6 +289,7 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
     TicketClock.objects.bulk_update(escalating, ["next_escalation_at"])
     result.breached += len(ids)
     result.notifications += batch.flush()
+    sla_alerts(kind="breach", clocks=clocks)
 
 
 def _chain(clock: TicketClock) -> list[list[object]]:
@@ -345,6 +348,7 @@ def _escalations(now: dt.datetime, result: SweepResult) -> int:
     )
     result.escalated += len(ids)
     result.notifications += batch.flush()
+    sla_alerts(kind="escalation", clocks=clocks)
     return len(ids)
 
 

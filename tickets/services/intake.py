@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sla import services as sla_services
 
 from ..errors import DomainError, NotAllowed
+from ..mail import hooks as mail_hooks
 from ..models import (
     Category,
     Channel,
@@ -226,4 +227,5 @@ def ticket_create(
     ticket.number = next_number(NUMBER_PREFIX.get(data.request_type, "TS"), now)
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
     Ticket.history.filter(id=ticket.pk).update(number=ticket.number)
+    mail_hooks.on_ticket_created(ticket)
     return ticket
