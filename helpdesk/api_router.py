@@ -2,7 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from quality.api import views as quality
 from sla.api import views as sla
+from tickets.api import mail
 from tickets.api import views as tickets
 
 app_name = "api"
@@ -13,10 +15,16 @@ router.register("categories", tickets.CategoryViewSet, basename="category")
 router.register("teams", tickets.TeamViewSet, basename="team")
 router.register("organizations", tickets.OrganizationViewSet, basename="organization")
 router.register("priority-levels", tickets.PriorityLevelViewSet, basename="priority-level")
+router.register("mail/outbound", mail.OutboundEmailViewSet, basename="mail-outbound")
+router.register("mail/inbound", mail.InboundEmailViewSet, basename="mail-inbound")
+router.register("webhooks/deliveries", mail.WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register("sla/clocks", sla.ClockViewSet, basename="sla-clock")
 router.register("sla/attention", sla.AttentionViewSet, basename="sla-attention")
 router.register("sla/tasks", sla.SupervisorTaskViewSet, basename="sla-task")
 router.register("sla/calendars", sla.CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", sla.SlaPolicyViewSet, basename="sla-policy")
+router.register("quality/surveys", quality.SurveyViewSet, basename="quality-survey")
+router.register("quality/answers", quality.AnswerViewSet, basename="quality-answer")
+router.register("quality/followups", quality.FollowUpViewSet, basename="quality-followup")
 
 urlpatterns = router.urls

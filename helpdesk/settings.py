@@ -143,6 +143,22 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Email in and out (tickets.mail): Message-ID domain (default: DEFAULT_FROM_EMAIL's), the
+# Reply-To customers answer to, send attempts before an email is marked failed, and what a
+# message from an unknown sender does when it arrives by pipe (mailboxes have their own rule):
+# reject | domain (contact in the organization of its email domain) | default_org.
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="")
+EMAIL_REPLY_TO = env("EMAIL_REPLY_TO", default="")
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_INBOUND_UNKNOWN_SENDER = env("EMAIL_INBOUND_UNKNOWN_SENDER", default="domain")
+EMAIL_INBOUND_DEFAULT_ORG = env("EMAIL_INBOUND_DEFAULT_ORG", default="")
+# The addresses customers write to (besides the mailboxes'): never copied on or mailed to.
+EMAIL_INBOUND_ADDRESSES = env.list("EMAIL_INBOUND_ADDRESSES", default=[])
+EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=30 * 1024 * 1024)
+# Hours a resolved ticket waits for the customer's verification before a reminder is emailed.
+VERIFICATION_REMINDER_HOURS = env.int("VERIFICATION_REMINDER_HOURS", default=24)
+# Chat-robot alerts and outgoing webhooks: attempts before a delivery is marked failed.
+ALERT_MAX_ATTEMPTS = env.int("ALERT_MAX_ATTEMPTS", default=5)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
@@ -185,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "MessageKindEnum": "tickets.models.MessageKind",
         "EventKindEnum": "tickets.models.TicketEvent.Kind",
         "SlaClockKindEnum": "sla.models.ClockKind",
+        "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
+        "InboundOutcomeEnum": "tickets.models.InboundEmail.Outcome",
     },
 }
 
@@ -209,6 +227,13 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Dispatch new tickets by the routing rules as soon as they are registered.
 AUTO_DISPATCH = env.bool("AUTO_DISPATCH", default=True)
+
+# Satisfaction and progress updates (PROCESS §10, §13); defaults in quality/conf.py.
+QUALITY_SURVEY_DELAY_MINUTES = env.int("QUALITY_SURVEY_DELAY_MINUTES", default=24 * 60)
+QUALITY_SURVEY_LINK_DAYS = env.int("QUALITY_SURVEY_LINK_DAYS", default=14)
+QUALITY_SURVEY_CONTACT_PERIOD_DAYS = env.int("QUALITY_SURVEY_CONTACT_PERIOD_DAYS", default=30)
+QUALITY_DISSATISFIED_MAX_SCORE = env.int("QUALITY_DISSATISFIED_MAX_SCORE", default=2)
+QUALITY_REVISIT_HOURS = env.int("QUALITY_REVISIT_HOURS", default=48)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
     path("sla/", include("sla.urls")),
+    path("quality/", include("quality.urls")),
     path("api/v1/", include("helpdesk.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -63,3 +63,24 @@ def engineer(db):
 def outsider_engineer(db):
     """An engineer of another team: sees none of `engineer`'s team tickets."""
     return MembershipFactory(user=UserFactory(username="eng2", role=Role.ENGINEER)).user
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's mail goes to it for the test.
+
+    `smtp_server.received` lists what arrived (`.message` parses one, `.rcpt_tos`, `.raw`).
+    """
+    from tests.mail.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield server
+    server.stop()

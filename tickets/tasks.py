@@ -23,6 +23,14 @@ SCHEDULES = [
         "tickets.tasks.purge_orphan_attachments",
         "30 3 * * *",
     ),
+    ("mail: send due and retried emails", "tickets.mail.tasks.send_due_emails", "* * * * *"),
+    ("mail: poll IMAP mailboxes", "tickets.mail.tasks.poll_mailboxes", "* * * * *"),
+    ("mail: verification reminders", "tickets.mail.tasks.verification_reminders", "15 * * * *"),
+    (
+        "alerts: retry robot messages and webhooks",
+        "tickets.alerts.tasks.send_due_deliveries",
+        "* * * * *",
+    ),
 ]
 
 ORPHAN_MIN_AGE = dt.timedelta(days=1)

@@ -30,6 +30,10 @@ from ..models import (
 )
 from .calendars import calendar_for
 
+# Clocks the system itself stops (the survey is sent by a task, archiving is a job): they are
+# measured and explained like the others but are not the ticket's deadline in queues and badges.
+SYSTEM_CLOCKS = frozenset({ClockKind.SURVEY, ClockKind.ARCHIVE})
+
 OPEN_Q = Q(state__in=(ClockState.RUNNING, ClockState.PAUSED)) | Q(
     state=ClockState.BREACHED, stopped_at__isnull=True
 )
@@ -255,11 +259,14 @@ class _Context:
         self._new, self._dirty, self._events = [], {}, []
 
     def deadline(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        """The nearest open deadline and warning, from the clocks in memory."""
+        """The nearest open deadline and warning of the people working the ticket, from the
+        clocks in memory (the system's own steps, such as sending the survey, are left out)."""
         live = [
             c
             for c in self.open_clocks()
-            if c.state in (ClockState.RUNNING, ClockState.BREACHED) and c.stopped_at is None
+            if c.state in (ClockState.RUNNING, ClockState.BREACHED)
+            and c.stopped_at is None
+            and c.kind not in SYSTEM_CLOCKS
         ]
         dues = [c.due_at for c in live if c.due_at is not None]
         warns = [c.warn_at for c in live if c.warn_at is not None]

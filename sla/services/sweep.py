@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
+from tickets.alerts.hooks import sla_alerts
 from tickets.models import Notification, TeamMembership, User
 
 from ..models import (
@@ -485,7 +486,9 @@ def _warnings(now: dt.datetime, result: SweepResult) -> None:
                 batch.notify(supervisor, row, "warning")
                 batch.task(supervisor, row, SupervisorTask.Kind.WARNING, 0)
     result.warned += len(ids)
-    result.notifications += batch.flush(_definitions())
+    definitions = _definitions()
+    result.notifications += batch.flush(definitions)
+    sla_alerts(kind="warning", rows=rows, definitions=definitions)
 
 
 def _escalate(batch: _Batch, recipients: _Recipients, row: _Row, level: int) -> None:
@@ -522,7 +525,7 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
     calendars = _Calendars()
     calendars.load({r.calendar_id for r in rows})
     updates: list[tuple[int, int, dt.datetime | None]] = []
-    escalated = 0
+    escalated_rows: list[_Row] = []
     for row in rows:
         row.breached_at = row.due_at
         batch.event(row, ClockEvent.Kind.BREACHED)
@@ -542,7 +545,8 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
                 updates.append((row.id, 0, at))
                 continue
         _escalate(batch, recipients, row, 1)
-        escalated += 1
+        row.level = 1
+        escalated_rows.append(row)
         following = chain.get(2)
         updates.append(
             (
@@ -561,8 +565,11 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
     ack = [(r.id, 0, None) for r in rows if r.kind == ClockKind.ACKNOWLEDGEMENT]
     _set_escalation(ack + updates, breach=True)
     result.breached += len(ids)
-    result.escalated += escalated
-    result.notifications += batch.flush(_definitions())
+    result.escalated += len(escalated_rows)
+    definitions = _definitions()
+    result.notifications += batch.flush(definitions)
+    sla_alerts(kind="breach", rows=rows, definitions=definitions)
+    sla_alerts(kind="escalation", rows=escalated_rows, definitions=definitions)
 
 
 def _escalations(now: dt.datetime, result: SweepResult) -> int:
@@ -596,7 +603,9 @@ def _escalations(now: dt.datetime, result: SweepResult) -> int:
             )
     _set_escalation(updates)
     result.escalated += len(ids)
-    result.notifications += batch.flush(_definitions())
+    definitions = _definitions()
+    result.notifications += batch.flush(definitions)
+    sla_alerts(kind="escalation", rows=rows, definitions=definitions)
     return len(ids)
 
 

@@ -196,6 +196,9 @@ def test_a_ticket_life_checks_every_clock(travel, agent, org, customer, team, en
     assert (resolution.state, resolution.met_at) == (ClockState.MET, nov(23, 14, 0))
     assert clock(ticket, ClockKind.UPDATE, 4).state == ClockState.CANCELLED
     ticket.refresh_from_db()
+    # Only the satisfaction-survey clock (24 hours, sent by the quality app) still runs: the
+    # system's own step, not a deadline of the ticket in queues and badges.
+    assert clock(ticket, ClockKind.SURVEY).due_at == nov(24, 14, 0)
     assert ticket.sla_due_at is None
 
     assert [(e.kind, e.at, e.old_due, e.new_due) for e in resolution.events.all()] == [

@@ -23,12 +23,16 @@ from tests.factories import (
     level,
 )
 from tickets import services
+from tickets.alerts import alert_raise
+from tickets.mail.inbound import email_ingest
 from tickets.models import (
     Assignment,
     Category,
     Channel,
+    ChatRobot,
     ClassificationCorrection,
     Keyword,
+    Mailbox,
     MessageKind,
     Organization,
     PriorityMatrixCell,
@@ -42,6 +46,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     User,
+    WebhookEndpoint,
     WorkLogKind,
 )
 
@@ -86,6 +91,20 @@ def trail(customer, agent, engineer):
     )
     services.ticket_hand_back(ticket_id=ticket.pk, actor=engineer, reason="需要研发组处理")
     services.ticket_assign(ticket_id=ticket.pk, actor=agent, assignee=engineer, reason="再派")
+    # email in, a chat robot and a webhook endpoint with their (unsent) deliveries
+    ChatRobot.objects.create(
+        team=engineer.teams.get(),
+        name="ops",
+        platform="wecom",
+        webhook_url="http://127.0.0.1:9/send?key=k",
+    )
+    WebhookEndpoint.objects.create(name="crm", url="http://127.0.0.1:9/hook", secret="s")
+    email_ingest(
+        raw=f"From: {customer.email}\r\nSubject: Re: [{ticket.number}]\r\n"
+        "Message-ID: <trail@acme.example>\r\n\r\nthanks\r\n".encode(),
+        mailbox=Mailbox.objects.create(name="support", host="127.0.0.1", username="s@example"),
+    )
+    alert_raise(kind="breach", ticket=ticket, title="breach")
     call_command("setup_schedules", verbosity=0)
     Token.objects.create(user=agent)
     return Ticket.objects.get(pk=ticket.pk)

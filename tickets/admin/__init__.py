@@ -4,7 +4,15 @@ One module per area, mirroring `tickets.models`; importing them registers the ad
 `ReadOnlyMixin` is shared with the other apps' admins for their audit data.
 """
 
-from . import catalog, people, tickets
+from . import catalog, integrations, mail, people, tickets
 from .common import ReadOnlyMixin, changelist_link
 
-__all__ = ["ReadOnlyMixin", "catalog", "changelist_link", "people", "tickets"]
+__all__ = [
+    "ReadOnlyMixin",
+    "catalog",
+    "changelist_link",
+    "integrations",
+    "mail",
+    "people",
+    "tickets",
+]

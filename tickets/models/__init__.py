@@ -10,6 +10,16 @@ from .catalog import (
     Tag,
     Urgency,
 )
+from .integrations import (
+    AlertKind,
+    ChatRobot,
+    Platform,
+    RobotMessage,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from .mail import DeliveryStatus, InboundEmail, Mailbox, OutboundEmail, UnknownSender
 from .notification import Notification
 from .people import Organization, ProductLine, Seniority, Team, TeamMembership, User
 from .ticket import (
@@ -30,23 +40,31 @@ from .ticket import (
 )
 
 __all__ = [
+    "AlertKind",
     "Assignment",
     "Attachment",
     "Category",
     "Channel",
+    "ChatRobot",
     "ClassificationCorrection",
     "CustomerStatus",
+    "DeliveryStatus",
     "Impact",
+    "InboundEmail",
     "Keyword",
+    "Mailbox",
     "Message",
     "MessageKind",
     "Notification",
     "Organization",
+    "OutboundEmail",
+    "Platform",
     "PriorityLevel",
     "PriorityMatrixCell",
     "PriorityScheme",
     "ProductLine",
     "RequestType",
+    "RobotMessage",
     "RoutingRule",
     "Seniority",
     "SeniorityRule",
@@ -58,7 +76,11 @@ __all__ = [
     "TicketEvent",
     "TicketKeywordMatch",
     "TicketSequence",
+    "UnknownSender",
     "Urgency",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WorkLogKind",
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from sla import services as sla_services
 
 from ..errors import DomainError, NotAllowed
+from ..mail import hooks as mail_hooks
 from ..models import Message, MessageKind, Status, Ticket, TicketEvent, User, WorkLogKind
 from ..permissions import user_caps
 from .attachments import attachment_check, attachment_store
@@ -88,6 +89,7 @@ def message_add(
         ticket.save()
     else:
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    mail_hooks.on_message_added(ticket, message, actor)
     return message
 
 

@@ -15,6 +15,7 @@ from sla import services as sla_services
 
 from .. import workflow
 from ..errors import DomainError, NotAllowed
+from ..mail import hooks as mail_hooks
 from ..models import (
     Assignment,
     Category,
@@ -274,4 +275,5 @@ def ticket_create(
         number=ticket.number, sla_due_at=ticket.sla_due_at, sla_warn_at=ticket.sla_warn_at
     )
     Ticket.history.filter(id=ticket.pk).update(number=ticket.number)
+    mail_hooks.on_ticket_created(ticket)
     return ticket

@@ -8,6 +8,7 @@ from sla import services as sla_services
 
 from .. import workflow
 from ..errors import DomainError, InvalidTransition
+from ..mail import hooks as mail_hooks
 from ..models import Status, Ticket, TicketEvent, User
 from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
 
@@ -53,6 +54,7 @@ def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: 
     )
     if reopened:
         sla_services.sla_on_event(ticket=ticket, event="reopened", at=now, actor=actor)
+    mail_hooks.on_status_changed(ticket, src.value, to.value, reason, now)
 
 
 @transaction.atomic
