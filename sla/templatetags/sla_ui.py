@@ -46,6 +46,10 @@ EVENT_DESCRIPTIONS = {
     "worklog": gettext_lazy("work log entry added"),
     "handed_back": gettext_lazy("ticket handed back"),
     "reopened": gettext_lazy("ticket reopened"),
+    "survey_sent": gettext_lazy("satisfaction survey sent"),
+    "survey_skipped": gettext_lazy("no survey this time (contact surveyed recently or no address)"),
+    "dissatisfied": gettext_lazy("the customer was dissatisfied"),
+    "followup_started": gettext_lazy("follow-up started"),
 }
 # Reasons typed by people (extension, supervisor's note) or worded by the services already.
 TYPED_REASON_KINDS = frozenset(

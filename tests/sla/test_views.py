@@ -508,3 +508,24 @@ def test_sla_pages_need_a_login(client):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_every_event_a_clock_definition_names_is_described_in_words():
+    """The SLA panel explains why a clock started, stopped or was cancelled: every event the
+    clock definitions name (and the workflow events that are not status changes) has words."""
+    from sla.models import ClockDefinition
+    from sla.templatetags.sla_ui import describe_event
+
+    names = set()
+    for definition in ClockDefinition.objects.all():
+        names |= set(definition.start_events) | set(definition.stop_events)
+        names |= set(definition.cancel_events)
+    # Events of steps not built yet (escalation, plans, verification…) are left for them.
+    active = {
+        n
+        for d in ClockDefinition.objects.filter(active=True)
+        for n in (*d.start_events, *d.stop_events, *d.cancel_events)
+    }
+    missing = sorted(n for n in active if describe_event(n) is None)
+    assert missing == []
+    assert names >= active
