@@ -296,6 +296,10 @@ def test_customer_sees_public_conversation_and_replies_in_the_portal(
     assert_styled(page)
     row = queue_row(page, ticket)
     expect(row).to_contain_text(ticket.title)
+    # The customer's view of the status, readable (a coloured badge, not white on white).
+    badge = row.locator(".badge-status")
+    expect(badge).to_have_text("已受理")
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") != TRANSPARENT
     row.get_by_role("link", name=ticket.number).click()
 
     expect(page).to_have_url(re.compile(re.escape(reverse("portal:detail", args=[ticket.number]))))
