@@ -59,6 +59,9 @@ QUEUE_GOAL = Goal(p95_ms=30, queries=12)
 API_LIST_GOAL = Goal(p95_ms=15, queries=6)
 DETAIL_GOAL = Goal(p95_ms=30)
 CREATE_GOAL = Goal(per_second=200)
+# A reference row, not a goal: requests/s of a request that does no work, same clients.
+CEILING_PATH = "/healthz"
+CEILING_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,41 @@ class Bench:
         result.median_ms = statistics.median(times)
         result.p95_ms = percentile(times, 95)
 
+    def measure_ceiling(self, base_url: str, result: Result) -> None:
+        """The stack's own ceiling, for reading the creation figure: `GET /healthz` (no database,
+        no session) from the same number of clients, for a few seconds."""
+        lock = threading.Lock()
+        times: list[float] = []
+        start = threading.Barrier(self.args.clients + 1)
+        deadline = 0.0
+
+        def worker() -> None:
+            with httpx.Client(base_url=base_url, timeout=30.0) as client:
+                start.wait()
+                while time.perf_counter() < deadline:
+                    t0 = time.perf_counter()
+                    response = client.get(CEILING_PATH)
+                    elapsed = time.perf_counter() - t0
+                    if response.status_code == 200:
+                        with lock:
+                            times.append(elapsed * 1000)
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.args.clients)]
+        for t in threads:
+            t.start()
+        began = time.perf_counter()
+        deadline = began + CEILING_SECONDS
+        start.wait()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+        if times:
+            result.n = len(times)
+            result.median_ms = statistics.median(times)
+            result.p95_ms = percentile(times, 95)
+            result.per_second = len(times) / elapsed
+            result.notes.update(clients=self.args.clients, seconds=round(elapsed, 2))
+
     def measure_creation(self, base_url: str, result: Result) -> None:
         lock = threading.Lock()
         numbers: list[str] = []
@@ -360,6 +398,13 @@ def run(
         path=CREATE_PATH,
         goal=CREATE_GOAL,
     )
+    results["ceiling"] = Result(
+        key="ceiling",
+        label=f"Reference: GET /healthz ({args.clients} clients)",
+        method="GET",
+        path=CEILING_PATH,
+        goal=Goal(),
+    )
     with console.status("SQL queries per request (in process)…"):
         for e in endpoints:
             _in_process(results[e.key], lambda e=e: bench.count_queries("GET", e.path(0), e.auth))
@@ -378,6 +423,8 @@ def run(
         clients, seconds = args.clients, args.create_seconds
         with console.status(f"Creating tickets with {clients} clients for {seconds:g} s…"):
             bench.measure_creation(url, results["create"])
+        with console.status(f"The stack's ceiling: {CEILING_PATH} with {clients} clients…"):
+            bench.measure_ceiling(url, results["ceiling"])
     return Outcome(
         results=list(results.values()), loadavg_before=before, loadavg_after=os.getloadavg()
     )

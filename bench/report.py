@@ -106,7 +106,7 @@ def show(data: dict[str, Any], console: Console) -> None:
     table.add_column("median ms", justify="right")
     table.add_column("p95 ms", justify="right")
     table.add_column("queries", justify="right")
-    table.add_column("tickets/s", justify="right")
+    table.add_column("per s", justify="right")
     table.add_column("goal")
     table.add_column("result")
     for row in data["endpoints"]:
