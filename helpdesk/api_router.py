@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from knowledge.api import views as knowledge
 from sla.api import views as sla
 from tickets.api import views as tickets
 
@@ -18,5 +19,12 @@ router.register("sla/attention", sla.AttentionViewSet, basename="sla-attention")
 router.register("sla/tasks", sla.SupervisorTaskViewSet, basename="sla-task")
 router.register("sla/calendars", sla.CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", sla.SlaPolicyViewSet, basename="sla-policy")
+router.register("knowledge/articles", knowledge.ArticleViewSet, basename="kb-article")
+router.register("knowledge/search", knowledge.SearchViewSet, basename="kb-search")
+router.register("knowledge/links", knowledge.LinkViewSet, basename="kb-link")
+router.register("knowledge/kpi", knowledge.KpiViewSet, basename="kb-kpi")
+router.register(
+    "knowledge/root-cause-reports", knowledge.RootCauseViewSet, basename="kb-root-cause"
+)
 
 urlpatterns = router.urls
