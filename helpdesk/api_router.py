@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from knowledge.api import views as knowledge
 from quality.api import views as quality
 from sla.api import views as sla
 from tickets.api import mail
@@ -26,5 +27,12 @@ router.register("sla/policies", sla.SlaPolicyViewSet, basename="sla-policy")
 router.register("quality/surveys", quality.SurveyViewSet, basename="quality-survey")
 router.register("quality/answers", quality.AnswerViewSet, basename="quality-answer")
 router.register("quality/followups", quality.FollowUpViewSet, basename="quality-followup")
+router.register("knowledge/articles", knowledge.ArticleViewSet, basename="kb-article")
+router.register("knowledge/search", knowledge.SearchViewSet, basename="kb-search")
+router.register("knowledge/links", knowledge.LinkViewSet, basename="kb-link")
+router.register("knowledge/kpi", knowledge.KpiViewSet, basename="kb-kpi")
+router.register(
+    "knowledge/root-cause-reports", knowledge.RootCauseViewSet, basename="kb-root-cause"
+)
 
 urlpatterns = router.urls

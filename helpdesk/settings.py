@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # trigram lookups for the knowledge search (PostgreSQL); harmless on SQLite
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -203,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "SlaClockKindEnum": "sla.models.ClockKind",
         "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
         "InboundOutcomeEnum": "tickets.models.InboundEmail.Outcome",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+        "ArticleAudienceEnum": "knowledge.models.Audience",
+        "ArticleRelationEnum": "knowledge.models.Relation",
     },
 }
 
@@ -224,6 +229,11 @@ if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Knowledge base (PROCESS §14): published articles are reviewed at least quarterly; a customer
+# who opened a suggested article and registered no ticket within N minutes counts as deflected.
+KNOWLEDGE_REVIEW_INTERVAL_DAYS = env.int("KNOWLEDGE_REVIEW_INTERVAL_DAYS", default=91)
+KNOWLEDGE_DEFLECTION_MINUTES = env.int("KNOWLEDGE_DEFLECTION_MINUTES", default=30)
 
 # Dispatch new tickets by the routing rules as soon as they are registered.
 AUTO_DISPATCH = env.bool("AUTO_DISPATCH", default=True)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Status
+from .knowledge import seed_knowledge
 from .people import seed_people_and_rules
 from .plan import plan_tickets
 from .story import Story
@@ -36,4 +37,5 @@ def seed_demo(
         reached[status] += 1
         if on_ticket is not None:
             on_ticket(status)
+    seed_knowledge(cast)
     return reached

@@ -1,0 +1,280 @@
+"""Search over articles and resolved tickets, and suggestions while a ticket is written.
+
+PostgreSQL: the segmented query against the stored `simple` vector (GIN index), OR a trigram
+word-similarity on the title (pg_trgm GIN index) for typos and partial numbers; ranked by
+`ts_rank` plus the title similarity. SQLite: token LIKE matching over a bounded candidate set,
+ranked in Python by `search.score_document` (which also tolerates typos).
+Either way the few hits shown are explained and highlighted here, from text the user may see.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Category, Tag, Ticket, User
+from tickets.permissions import user_caps
+from tickets.selectors import ticket_visible_to
+
+from . import search
+from .models import Article, TicketSearchDoc
+from .permissions import kb_caps
+from .selectors import article_visible_to
+
+SQLITE_CANDIDATES = 300
+PG_CANDIDATES = 60
+TRIGRAM_MAX_CHARS = 40
+SQLITE_FUZZY_POOL = 300
+MAX_LIMIT = 50
+
+ARTICLE_FIELDS = {
+    "title": (_("title"), 4.0),
+    "symptom": (_("symptom"), 2.0),
+    "diagnosis": (_("diagnosis approach"), 1.0),
+    "solution": (_("solution"), 1.0),
+    "prevention": (_("prevention advice"), 0.5),
+}
+HEAD_FIELDS = ("title", "number")  # shown as the hit's heading, not as its snippet
+TICKET_FIELDS = {
+    "number": (_("number"), 4.0),
+    "title": (_("title"), 4.0),
+    "solution_excerpt": (_("solution excerpt"), 1.0),
+}
+
+
+Scope = Callable[[list[int]], list[int]]
+
+
+@dataclass
+class Hit:
+    kind: str  # "article" or "ticket"
+    obj: Any
+    score: float
+    snippet: SafeString
+    why: list[tuple[str, list[str]]] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.obj.pk
+
+
+@dataclass(frozen=True)
+class Filters:
+    product_version: str = ""
+    category: Category | None = None
+    tags: tuple[Tag, ...] = ()
+    audience: str = ""
+    status: str = ""
+
+
+def _clean(text: str) -> str:
+    """At most 200 characters of the query, without NUL (PostgreSQL text cannot hold it)."""
+    return text.replace("\x00", " ").strip()[:200]
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _category_ids(category: Category) -> list[int]:
+    return [category.pk, *category.children.values_list("pk", flat=True)]
+
+
+def _filter_articles(qs: QuerySet[Article], filters: Filters, user: User) -> QuerySet[Article]:
+    if filters.product_version:
+        qs = qs.filter(product_version__istartswith=filters.product_version)
+    if filters.category is not None:
+        qs = qs.filter(category_id__in=_category_ids(filters.category))
+    if filters.tags:
+        through = Article.tags.through.objects.filter(tag__in=filters.tags)
+        qs = qs.filter(pk__in=through.values("article_id"))
+    if filters.audience and kb_caps(user).read_internal:
+        qs = qs.filter(audience=filters.audience)
+    if filters.status and kb_caps(user).read_internal:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+def _explain(
+    tokens: list[str], obj: Any, fields: dict[str, tuple[Any, float]], snippet_from: str
+) -> tuple[float, SafeString, list[tuple[str, list[str]]], list[str]]:
+    texts = {name: (getattr(obj, name) or "", weight) for name, (_label, weight) in fields.items()}
+    match = search.score_document(tokens, texts)
+    why = [(str(fields[name][0]), terms) for name, terms in match.fields.items()]
+    body = next(
+        (getattr(obj, n) for n in match.fields if n not in HEAD_FIELDS and getattr(obj, n)),
+        getattr(obj, snippet_from) or "",
+    )
+    snippet = mark_safe(search.highlight(body, match.terms))
+    return match.score, snippet, why, match.fuzzy
+
+
+def _pg_stage(
+    qs: QuerySet,
+    text: str,
+    condition: Q,
+    query: SearchQuery | None,
+    limit: int,
+    scope: Scope | None,
+    seen: list[int],
+) -> list:
+    """One query: rank only the newest PG_CANDIDATES matches (ranking every match of a common
+    word costs a rank computation per row on a large base). With a `scope`, the candidate ids
+    are fetched and filtered first (cheaper on a few dozen ids than joined to the match)."""
+    candidates = (
+        qs.filter(condition).exclude(pk__in=seen).order_by("-pk").values("pk")[:PG_CANDIDATES]
+    )
+    if scope is not None:
+        ids = scope([row["pk"] for row in candidates])
+        if not ids:
+            return []
+        base = qs.filter(pk__in=ids)
+    else:
+        base = qs.filter(pk__in=candidates)
+    rank = TrigramWordSimilarity(text, "title") * 0.5
+    if query is not None:
+        rank = rank + Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
+    return list(base.annotate(rank=rank).order_by("-rank", "-pk")[:limit])
+
+
+def _tsquery(tokens: list[str], operator: str) -> SearchQuery:
+    return SearchQuery(search.raw_tsquery(tokens, operator), search_type="raw", config="simple")
+
+
+def _pg_hits(qs: QuerySet, text: str, tokens: list[str], limit: int, scope: Scope | None) -> list:
+    """Stages, each only while the page is not full: documents with every query word, then
+    with any of them, then with a title close to the query (typos, partial numbers)."""
+    found: list = []
+    stages: list[tuple[Q, SearchQuery | None]] = []
+    if tokens:
+        every, anyq = _tsquery(tokens, "&"), _tsquery(tokens, "|")
+        stages += [(Q(search_vector=every), every)]
+        if len(tokens) > 1:
+            stages += [(Q(search_vector=anyq), anyq)]
+    if len(text) <= TRIGRAM_MAX_CHARS:  # a long text is not a mistyped title
+        stages += [(Q(title__trigram_word_similar=text), anyq if tokens else None)]
+    for condition, query in stages:
+        if len(found) >= limit:
+            break
+        seen = [o.pk for o in found]
+        found += _pg_stage(qs, text, condition, query, limit - len(found), scope, seen)
+    return found
+
+
+def _sqlite_candidates(qs: QuerySet, tokens: list[str]) -> list:
+    condition = Q()
+    for token in tokens:
+        condition |= Q(search_tokens__contains=token)
+    found = list(qs.filter(condition).order_by("-pk")[:SQLITE_CANDIDATES])
+    if any(t.isascii() and len(t) >= search.FUZZY_MIN_LENGTH for t in tokens):
+        seen = {o.pk for o in found}
+        found += [o for o in qs.order_by("-pk")[:SQLITE_FUZZY_POOL] if o.pk not in seen]
+    return found
+
+
+def _rank(
+    qs: QuerySet,
+    text: str,
+    tokens: list[str],
+    fields: dict,
+    snippet_from: str,
+    kind: str,
+    limit: int,
+    scope: Scope | None = None,
+) -> list[Hit]:
+    """PostgreSQL: `qs` unscoped and `scope` applied to candidates; SQLite: `qs` scoped."""
+    hits = []
+    if _is_postgres():
+        for obj in _pg_hits(qs, text, tokens, limit, scope):
+            score, snippet, why, fuzzy = _explain(tokens, obj, fields, snippet_from)
+            hits.append(Hit(kind, obj, float(obj.rank), snippet, why, fuzzy))
+        return hits
+    for obj in _sqlite_candidates(qs, tokens):
+        score, snippet, why, fuzzy = _explain(tokens, obj, fields, snippet_from)
+        if score > 0:
+            hits.append(Hit(kind, obj, score, snippet, why, fuzzy))
+    hits.sort(key=lambda h: (-h.score, -h.obj.pk))
+    return hits[:limit]
+
+
+def search_articles(
+    *, user: User, text: str, filters: Filters | None = None, limit: int = 20
+) -> list[Hit]:
+    """Articles the user may read, best first. Customers: public and published only."""
+    text = _clean(text)
+    tokens = search.query_tokens(text)
+    if not tokens and not text.strip():
+        return []
+    qs = _filter_articles(article_visible_to(user), filters or Filters(), user)
+    qs = qs.select_related("category__parent")
+    return _rank(
+        qs, text.strip(), tokens, ARTICLE_FIELDS, "symptom", "article", min(limit, MAX_LIMIT)
+    )
+
+
+def search_tickets(
+    *, user: User, text: str, filters: Filters | None = None, limit: int = 20
+) -> list[Hit]:
+    """Resolved and closed tickets the user may see (our people only)."""
+    text = _clean(text)
+    tokens = search.query_tokens(text)
+    if not kb_caps(user).read_internal or (not tokens and not text.strip()):
+        return []
+    filters = filters or Filters()
+    qs = TicketSearchDoc.objects.select_related("ticket")
+    if filters.product_version:
+        qs = qs.filter(product_version__istartswith=filters.product_version)
+    if filters.category is not None:
+        qs = qs.filter(category_id__in=_category_ids(filters.category))
+    if filters.tags:
+        tagged = Ticket.tags.through.objects.filter(tag__in=filters.tags).values("ticket_id")
+        qs = qs.filter(ticket_id__in=tagged)
+    scope: Scope | None = None
+    if not user_caps(user).view_all:
+        visible = ticket_visible_to(user)
+        if not _is_postgres():
+            qs = qs.filter(ticket__in=visible)
+
+        def visible_ids(ids: list[int]) -> list[int]:
+            allowed = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+            return [pk for pk in ids if pk in allowed]
+
+        scope = visible_ids
+
+    return _rank(
+        qs,
+        text.strip(),
+        tokens,
+        TICKET_FIELDS,
+        "solution_excerpt",
+        "ticket",
+        min(limit, MAX_LIMIT),
+        scope,
+    )
+
+
+def suggestions(*, user: User, text: str, limit: int = 5) -> list[Hit]:
+    """What to show while a ticket is written: published articles first, then past resolved
+    tickets (for our people), each with why it matched."""
+    text = text.strip()[:500]
+    if len(text) < 2:
+        return []
+    from .models import ArticleStatus
+
+    hits = search_articles(
+        user=user, text=text, filters=Filters(status=ArticleStatus.PUBLISHED), limit=limit
+    )
+    if kb_caps(user).read_internal:
+        hits += search_tickets(user=user, text=text, limit=limit)
+    return hits
+
+
+def tags_from_names(names: Iterable[str]) -> tuple[Tag, ...]:
+    return tuple(Tag.objects.filter(name__in=[n.strip() for n in names if n.strip()]))

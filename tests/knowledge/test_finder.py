@@ -1,0 +1,115 @@
+"""Search and suggestions against the database (SQLite fallback or PostgreSQL vectors)."""
+
+import pytest
+
+from knowledge import finder, services
+from knowledge.models import TicketSearchDoc
+from tests.factories import MessageFactory, TicketFactory, category
+from tickets.models import MessageKind, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(hits):
+    return [h.obj.title for h in hits]
+
+
+def test_chinese_query_finds_related_wording(corpus, agent):
+    hits = finder.search_articles(
+        user=agent, text="登录失败", filters=finder.Filters(status="published", audience="public")
+    )
+    assert hits[0].obj == corpus["login"]
+    assert corpus["printer"] not in [h.obj for h in hits]
+    assert "<mark>" in hits[0].snippet or hits[0].why
+
+
+def test_english_typo_still_finds_article(corpus, agent):
+    hits = finder.search_articles(user=agent, text="pasword reset")
+    assert hits[0].obj == corpus["password"]
+
+
+def test_partial_error_code_and_why(corpus, agent):
+    hits = finder.search_articles(user=agent, text="vpn error 809")
+    assert hits[0].obj == corpus["vpn"]
+    fields = dict(hits[0].why)
+    assert any("vpn" in terms for terms in fields.values())
+
+
+def test_customer_never_sees_internal_or_unpublished(corpus, customer):
+    hits = finder.search_articles(user=customer, text="登录")
+    found = [h.obj for h in hits]
+    assert corpus["login"] in found
+    assert corpus["internal"] not in found
+    assert corpus["draft"] not in found
+    assert all("secret-internal" not in h.snippet for h in hits)
+
+
+def test_customer_gets_no_ticket_hits(corpus, customer, org):
+    ticket = TicketFactory(organization=org, title="无法登录", status=Status.RESOLVED)
+    services.ticket_index(ticket_id=ticket.pk)
+    assert finder.search_tickets(user=customer, text="登录") == []
+
+
+def test_filters(corpus, agent):
+    by_version = finder.search_articles(
+        user=agent, text="登录", filters=finder.Filters(product_version="3.2")
+    )
+    assert [h.obj for h in by_version] == [corpus["login"]]
+    internal = finder.search_articles(
+        user=agent, text="登录", filters=finder.Filters(audience="internal")
+    )
+    assert [h.obj for h in internal] == [corpus["internal"]]
+
+
+def test_category_filter_includes_children(corpus, agent, expert):
+    services.article_update(
+        article_id=corpus["printer"].pk, actor=expert, data={"category": category("network-down")}
+    )
+    hits = finder.search_articles(
+        user=agent, text="打印机", filters=finder.Filters(category=category("network"))
+    )
+    assert [h.obj for h in hits] == [corpus["printer"]]
+
+
+def test_resolved_tickets_are_indexed_and_found(agent, engineer, org):
+    ticket = TicketFactory(
+        organization=org,
+        title="邮件服务器连接超时",
+        description="Outlook 无法连接",
+        status=Status.RESOLVED,
+    )
+    MessageFactory(
+        ticket=ticket, kind=MessageKind.WORKLOG, body="重启 SMTP 服务后恢复", author=engineer
+    )
+    open_ticket = TicketFactory(
+        organization=org, title="邮件服务器连接超时 2", status=Status.IN_PROGRESS
+    )
+    assert services.ticket_index_backfill() == 1
+    hits = finder.search_tickets(user=agent, text="邮件 超时")
+    assert [h.obj.ticket for h in hits] == [ticket]
+    assert not TicketSearchDoc.objects.filter(ticket=open_ticket).exists()
+    # reopened: the document goes away
+    ticket.status = Status.IN_PROGRESS
+    ticket.save()
+    services.ticket_index(ticket_id=ticket.pk)
+    assert finder.search_tickets(user=agent, text="邮件 超时") == []
+
+
+def test_engineer_sees_only_tickets_in_scope(outsider_engineer, org):
+    ticket = TicketFactory(organization=org, title="邮件服务器连接超时", status=Status.CLOSED)
+    services.ticket_index(ticket_id=ticket.pk)
+    assert finder.search_tickets(user=outsider_engineer, text="邮件") == []
+
+
+def test_suggestions_only_published_articles(corpus, agent):
+    hits = finder.suggestions(user=agent, text="登录 失败")
+    assert corpus["draft"] not in [h.obj for h in hits]
+    assert finder.suggestions(user=agent, text="x") == []
+
+
+def test_ticket_found_by_partial_number(agent, org):
+    ticket = TicketFactory(organization=org, title="磁盘已满", status=Status.CLOSED)
+    services.ticket_index(ticket_id=ticket.pk)
+    day = ticket.number.split("-")[1]
+    hits = finder.search_tickets(user=agent, text=day[:6])
+    assert [h.obj.ticket for h in hits] == [ticket]
