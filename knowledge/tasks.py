@@ -36,6 +36,11 @@ def index_tickets() -> int:
     return services.ticket_index_backfill(since=timezone.now() - dt.timedelta(days=1))
 
 
+def index_ticket(ticket_id: int) -> bool:
+    """Queued by the ticket services when a ticket is resolved, closed, archived or reopened."""
+    return services.ticket_index(ticket_id=ticket_id) is not None
+
+
 def monthly_case_review(today: dt.date | None = None) -> int | None:
     today = today or timezone.localdate()
     if not is_first_working_day(today):

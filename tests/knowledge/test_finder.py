@@ -113,3 +113,26 @@ def test_ticket_found_by_partial_number(agent, org):
     day = ticket.number.split("-")[1]
     hits = finder.search_tickets(user=agent, text=day[:6])
     assert [h.obj.ticket for h in hits] == [ticket]
+
+
+def test_resolving_a_ticket_indexes_it_at_once_and_reopening_drops_it(
+    agent, engineer, org, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tickets import services as ticket_services
+
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)  # the queued task runs in the test
+
+    ticket = TicketFactory(
+        organization=org,
+        title="邮件服务器连接超时",
+        status=Status.IN_PROGRESS,
+        assignee=engineer,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_transition(ticket_id=ticket.pk, actor=engineer, to="resolved")
+    assert TicketSearchDoc.objects.filter(ticket=ticket).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_transition(
+            ticket_id=ticket.pk, actor=engineer, to="in_progress", reason="客户说又出现了"
+        )
+    assert not TicketSearchDoc.objects.filter(ticket=ticket).exists()

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.tasks import async_task
 
 from sla import services as sla_services
 
@@ -11,6 +12,8 @@ from ..errors import DomainError, InvalidTransition
 from ..mail import hooks as mail_hooks
 from ..models import Status, Ticket, TicketEvent, User
 from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
+
+SEARCHABLE = frozenset({Status.RESOLVED, Status.CLOSED, Status.ARCHIVED})
 
 
 def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: str = "") -> None:
@@ -54,6 +57,13 @@ def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: 
     )
     if reopened:
         sla_services.sla_on_event(ticket=ticket, event="reopened", at=now, actor=actor)
+    if reopened or to in SEARCHABLE:
+        # The knowledge base indexes solved tickets for search and suggestions (and drops a
+        # reopened one) right away, in the task cluster; its schedule catches anything missed.
+        ticket_id = ticket.pk
+        transaction.on_commit(
+            lambda: async_task("knowledge.tasks.index_ticket", ticket_id, group="knowledge")
+        )
     mail_hooks.on_status_changed(ticket, src.value, to.value, reason, now)
 
 
