@@ -233,7 +233,9 @@ def case_review_candidates(*, start: dt.datetime, end: dt.datetime) -> dict[int,
     """Tickets resolved in [start, end) worth a case review, with the reasons:
     "first_category" (no earlier ticket in its category), "first_keyword" (a keyword never
     matched before), "longest" (top resolution times), "reopened", "escalated" (reassigned or
-    handed back). Low satisfaction is not proposed yet: surveys are not recorded yet."""
+    handed back), "low_satisfaction" (a dissatisfied survey answer)."""
+    from quality.models import SurveyAnswer
+
     month = Ticket.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
     reasons: dict[int, list[str]] = {}
 
@@ -279,6 +281,12 @@ def case_review_candidates(*, start: dt.datetime, end: dt.datetime) -> dict[int,
         ticket__in=month, kind=TicketEvent.Kind.HANDED_BACK
     ).values_list("ticket_id", flat=True)
     add(list(reassigned) + list(handed_back), "escalated")
+    add(
+        SurveyAnswer.objects.filter(ticket__in=month, dissatisfied=True).values_list(
+            "ticket_id", flat=True
+        ),
+        "low_satisfaction",
+    )
     return reasons
 
 
@@ -288,4 +296,5 @@ CANDIDATE_REASONS = {
     "longest": _("longest resolution"),
     "reopened": _("reopened"),
     "escalated": _("reassigned or handed back"),
+    "low_satisfaction": _("low satisfaction"),
 }

@@ -30,6 +30,24 @@ def resolved(org, *, created, resolved_at, **kwargs):
     )
 
 
+def _answer(ticket, *, dissatisfied: bool) -> None:
+    from quality.models import Survey, SurveyAnswer
+
+    survey = Survey.objects.create(
+        ticket=ticket, round=1, email="c@example.com", due_at=ticket.resolved_at
+    )
+    score = 1 if dissatisfied else 5
+    SurveyAnswer.objects.create(
+        survey=survey,
+        ticket=ticket,
+        round=1,
+        resolution_score=score,
+        attitude_score=score,
+        speed_score=score,
+        dissatisfied=dissatisfied,
+    )
+
+
 def test_case_review_proposes_candidates_and_notifies_once(org, supervisor, engineer):
     old = dt.datetime(2026, 1, 10, tzinfo=UTC)
     resolved(org, created=old, resolved_at=old, category=category("network"))
@@ -57,6 +75,13 @@ def test_case_review_proposes_candidates_and_notifies_once(org, supervisor, engi
         resolved_at=dt.datetime(2026, 2, 7, 1, tzinfo=UTC),
     )
     TicketEvent.objects.create(ticket=handed, kind=TicketEvent.Kind.HANDED_BACK)
+    unhappy = resolved(
+        org,
+        created=dt.datetime(2026, 2, 9, tzinfo=UTC),
+        resolved_at=dt.datetime(2026, 2, 9, 1, tzinfo=UTC),
+    )
+    _answer(unhappy, dissatisfied=True)
+    _answer(seen_before, dissatisfied=False)
     for _ in range(2):
         Assignment.objects.create(ticket=reopened, kind=Assignment.Kind.MANUAL, assignee=engineer)
     with time_machine.travel(dt.datetime(2026, 3, 2, 1, tzinfo=UTC), tick=False):
@@ -69,6 +94,8 @@ def test_case_review_proposes_candidates_and_notifies_once(org, supervisor, engi
     assert "first_category" not in reasons.get(seen_before.pk, [])
     assert {"reopened", "escalated"} <= set(reasons[reopened.pk])
     assert "escalated" in reasons[handed.pk]
+    assert "low_satisfaction" in reasons[unhappy.pk]
+    assert "low_satisfaction" not in reasons.get(seen_before.pk, [])
     assert Notification.objects.filter(recipient=supervisor, kind="kb_case_review").count() == 1
 
 
