@@ -76,10 +76,7 @@ def open_page(
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: page_problems.append(f"script error: {exc}"))
-        page.on(
-            "requestfailed",
-            lambda req: page_problems.append(f"request failed: {req.url} ({req.failure})"),
-        )
+        page.on("requestfailed", lambda req: _request_failed(req, page_problems))
         page.on("response", lambda resp: _check_response(resp, page_problems))
         return page
 
@@ -98,3 +95,11 @@ def _check_response(response: Response, problems: list[str]) -> None:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def _request_failed(request, problems: list[str]) -> None:
+    # A request the browser itself cancels because the user moved on (a panel still loading
+    # when a link is clicked) is not a failure of the page.
+    if request.failure == "net::ERR_ABORTED" and request.resource_type in ("xhr", "fetch"):
+        return
+    problems.append(f"request failed: {request.url} ({request.failure})")
