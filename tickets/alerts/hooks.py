@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Ticket
+from ..models import ChatRobot, Ticket, WebhookEndpoint
 from .services import Alert, alerts_record
 
 
@@ -18,10 +18,28 @@ def sla_alerts(*, kind: str, rows: Sequence[Any], definitions: Mapping[int, Any]
     deadline to react) do not alert the team's group."""
     from sla.models import ClockKind
 
+    # Most sweeps concern teams without a robot for this kind and no alert webhook: then there
+    # is nothing to write, and the thousands of rows of a sweep after an outage cost nothing.
+    team_ids = {row.team_id for row in rows if row.team_id}
+    robot_teams = {
+        team_id
+        for team_id, kinds in ChatRobot.objects.filter(
+            team_id__in=team_ids, active=True
+        ).values_list("team_id", "kinds")
+        if kind in (kinds or [])
+    }
+    webhooks = any(
+        "alert" in (events or [])
+        for events in WebhookEndpoint.objects.filter(active=True).values_list("events", flat=True)
+    )
+    if not robot_teams and not webhooks:
+        return
     alerts = []
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
             if row.kind == ClockKind.ACKNOWLEDGEMENT:
+                continue
+            if not webhooks and row.team_id not in robot_teams:
                 continue
             due = timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
             values = {

@@ -1,6 +1,7 @@
 """Recording alerts and webhook deliveries, and sending them with claims, retries and backoff."""
 
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -33,7 +34,16 @@ TIMEOUT = 10.0
 
 
 def _ticket_url(ticket: Ticket) -> str:
-    return settings.SITE_URL + reverse("tickets:detail", kwargs={"number": ticket.number})
+    return settings.SITE_URL + _detail_path().replace(NUMBER_SLOT, ticket.number)
+
+
+NUMBER_SLOT = "__number__"
+
+
+@functools.cache
+def _detail_path() -> str:
+    """The ticket page's path with a slot for the number: reversed once, not per alert."""
+    return reverse("tickets:detail", kwargs={"number": NUMBER_SLOT})
 
 
 @dataclass(frozen=True)
