@@ -115,6 +115,19 @@ class ArticleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"] = _category_field()
         self.order_fields(["q", "status", "audience", "category", "product_version", "tag"])
+        self.fields["category"].choices = category_choices(
+            active_categories(), blank=_("any category")
+        )
+        self.fields["tag"].empty_label = _("any tag")
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs["class"] = css
 
 
 class PortalSearchForm(forms.Form):

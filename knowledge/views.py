@@ -112,7 +112,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sources": list(ticket_visible_to(request.user).filter(source_of_articles=article)),
             "links": links,
             "kb": caps,
-            "targets": [ArticleStatus(t) for t in workflow.allowed_targets(article.status)],
+            "targets": [
+                {"value": t, "label": workflow.ACTION_LABELS[ArticleStatus(t)]}
+                for t in workflow.allowed_targets(article.status)
+            ],
             "is_author": article.author_id == request.user.pk,
             "overdue": article.is_overdue(),
             "transition_form": TransitionForm(),

@@ -3,6 +3,7 @@
 from typing import Final
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets.errors import InvalidTransition, NotAllowed
 
@@ -51,3 +52,12 @@ def assert_may_move(
         raise NotAllowed(_("Only a reviewer may retire an article."))
     if not may_write:
         raise NotAllowed(_("You may not change knowledge articles."))
+
+
+# What the button that makes each move says (the target status is the outcome, not the action).
+ACTION_LABELS: Final = {
+    S.DRAFT: gettext_lazy("Back to draft"),
+    S.IN_REVIEW: gettext_lazy("Submit for review"),
+    S.PUBLISHED: gettext_lazy("Publish"),
+    S.RETIRED: gettext_lazy("Retire"),
+}

@@ -61,3 +61,7 @@ def test_reader_cannot_submit():
 
 def test_allowed_targets_in_declared_order():
     assert workflow.allowed_targets(S.IN_REVIEW) == [S.DRAFT, S.PUBLISHED]
+
+
+def test_every_move_has_a_button_label():
+    assert set(workflow.ACTION_LABELS) == set(S)
