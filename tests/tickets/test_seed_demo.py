@@ -132,6 +132,15 @@ class TestSeededDatabase:
             request_type="requirement", assignee__username="product_manager"
         )
 
+    def test_customers_answered_surveys_and_a_dissatisfied_one_is_followed_up(self, seeded, db):
+        from quality.models import FollowUp, SurveyAnswer
+
+        answers = SurveyAnswer.objects.all()
+        assert 1 <= answers.count() <= 3
+        assert answers.filter(dissatisfied=True).count() == 1
+        followup = FollowUp.objects.get()
+        assert followup.status == FollowUp.Status.STARTED
+
     def test_archived_tickets_are_logged_in_the_timeline_and_history(self, seeded, db):
         archived = Ticket.objects.filter(status=Status.ARCHIVED)
         assert archived.exists()

@@ -18,6 +18,7 @@ from ..models import Status
 from .knowledge import seed_knowledge
 from .people import seed_people_and_rules
 from .plan import plan_tickets
+from .quality import seed_quality
 from .story import Story
 
 
@@ -38,4 +39,5 @@ def seed_demo(
         if on_ticket is not None:
             on_ticket(status)
     seed_knowledge(cast)
+    seed_quality(cast)
     return reached
