@@ -268,11 +268,9 @@ def _ticket_row(t: Ticket, url: str) -> dict[str, Any]:
         "number": t.number,
         "title": t.title,
         "status": t.status,
-        "status_label": str(Status(t.status).label) if t.status in Status.values else t.status,
+        "status_label": _label(Status, t.status),
         "channel": t.channel,
-        "channel_label": str(Channel(t.channel).label)
-        if t.channel in Channel.values
-        else t.channel,
+        "channel_label": _label(Channel, t.channel),
         "request_type": t.request_type,
         "organization": _ref(t.organization, "id", "name", "code"),
         "contact_name": t.contact_name,
@@ -319,7 +317,11 @@ def _category(c: Category | None) -> dict[str, Any] | None:
 
 
 def _label(choices: type, value: str) -> str:
-    return str(choices(value).label) if value in choices.values else value
+    """A choice's label in the active language (an unknown value as it is)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 def _ticket_detail(t: Ticket) -> dict[str, Any]:
