@@ -201,8 +201,17 @@ SPECTACULAR_SETTINGS = {
         "MessageKindEnum": "tickets.models.MessageKind",
         "EventKindEnum": "tickets.models.TicketEvent.Kind",
         "SlaClockKindEnum": "sla.models.ClockKind",
+        "SlaClockStateEnum": "sla.models.ClockState",
         "DeliveryStatusEnum": "tickets.models.DeliveryStatus",
         "InboundOutcomeEnum": "tickets.models.InboundEmail.Outcome",
+        "EscalationStateEnum": "tickets.models.EscalationRequest.State",
+        "ConsultationKindEnum": "tickets.models.Consultation.Kind",
+        "ConsultationStateEnum": "tickets.models.Consultation.State",
+        "ProposalStateEnum": "tickets.models.ConsultationProposal.State",
+        "PlanStateEnum": "tickets.models.SolutionPlan.State",
+        "RequirementStateEnum": "tickets.models.Requirement.State",
+        "RequirementKindEnum": "tickets.models.Requirement.Kind",
+        "UatResultEnum": "tickets.models.Requirement.Uat",
     },
 }
 
