@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 from knowledge.api import views as knowledge
 from quality.api import views as quality
 from sla.api import views as sla
-from tickets.api import mail
+from tickets.api import mail, requirements, resolution
 from tickets.api import views as tickets
 
 app_name = "api"
@@ -16,6 +16,14 @@ router.register("categories", tickets.CategoryViewSet, basename="category")
 router.register("teams", tickets.TeamViewSet, basename="team")
 router.register("organizations", tickets.OrganizationViewSet, basename="organization")
 router.register("priority-levels", tickets.PriorityLevelViewSet, basename="priority-level")
+router.register("escalations", resolution.EscalationViewSet, basename="escalation")
+router.register("workarounds", resolution.WorkaroundViewSet, basename="workaround")
+router.register(
+    "consultation-proposals", resolution.ProposalViewSet, basename="consultation-proposal"
+)
+router.register("consultations", resolution.ConsultationViewSet, basename="consultation")
+router.register("plans", resolution.PlanViewSet, basename="plan")
+router.register("requirements", requirements.RequirementViewSet, basename="requirement")
 router.register("mail/outbound", mail.OutboundEmailViewSet, basename="mail-outbound")
 router.register("mail/inbound", mail.InboundEmailViewSet, basename="mail-inbound")
 router.register("webhooks/deliveries", mail.WebhookDeliveryViewSet, basename="webhook-delivery")

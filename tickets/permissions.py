@@ -18,6 +18,10 @@ class Caps:
     register: bool = False
     view_internal: bool = False
     is_staff: bool = False
+    answer_escalation: bool = False
+    convene: bool = False
+    review_plan: bool = False
+    evaluate_requirement: bool = False
 
     @property
     def is_engineer_ui(self) -> bool:
@@ -62,6 +66,10 @@ def user_caps(user: User | AnonymousUser) -> Caps:
             register=has("register_ticket"),
             view_internal=has("view_internal"),
             is_staff=user.is_staff,
+            answer_escalation=has("answer_escalation"),
+            convene=has("convene_consultation"),
+            review_plan=has("review_plan"),
+            evaluate_requirement=has("evaluate_requirement"),
         )
     user._caps = caps  # type: ignore[union-attr]
     return caps

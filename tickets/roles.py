@@ -28,10 +28,10 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
     Role.CUSTOMER: (),
     Role.AGENT: _WORK + _DESK,
     Role.ENGINEER: _WORK,
-    Role.EXPERT: _WORK,
-    Role.SUPERVISOR: _WORK + _DESK,
+    Role.EXPERT: (*_WORK, "answer_escalation"),
+    Role.SUPERVISOR: (*_WORK, *_DESK, "answer_escalation", "convene_consultation", "review_plan"),
     Role.ACCOUNT_MANAGER: ("view_all_tickets", "view_internal"),
-    Role.PRODUCT_MANAGER: (*_WORK, "view_all_tickets"),
+    Role.PRODUCT_MANAGER: (*_WORK, "view_all_tickets", "evaluate_requirement"),
     Role.QA_AUDITOR: ("view_all_tickets", "view_internal"),
     Role.SUPPORT_MANAGER: _WORK + _DESK,
 }

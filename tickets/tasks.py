@@ -27,11 +27,24 @@ SCHEDULES = [
     ("mail: poll IMAP mailboxes", "tickets.mail.tasks.poll_mailboxes", "* * * * *"),
     ("mail: verification reminders", "tickets.mail.tasks.verification_reminders", "15 * * * *"),
     (
+        "resolution: propose consultations on stalled tickets",
+        "tickets.tasks.propose_consultations",
+        "*/5 * * * *",
+    ),
+    (
         "alerts: retry robot messages and webhooks",
         "tickets.alerts.tasks.send_due_deliveries",
         "* * * * *",
     ),
 ]
+
+
+def propose_consultations() -> int:
+    """No progress for 2 business hours: propose an expert consultation (PROCESS §7)."""
+    from .services.resolution import consultation_propose_stalled
+
+    return consultation_propose_stalled()
+
 
 ORPHAN_MIN_AGE = dt.timedelta(days=1)
 _BATCH = 500

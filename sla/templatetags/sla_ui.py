@@ -50,6 +50,11 @@ EVENT_DESCRIPTIONS = {
     "survey_skipped": gettext_lazy("no survey this time (contact surveyed recently or no address)"),
     "dissatisfied": gettext_lazy("the customer was dissatisfied"),
     "followup_started": gettext_lazy("follow-up started"),
+    "escalation_requested": gettext_lazy("escalation to L2 requested"),
+    "escalation_answered": gettext_lazy("escalation request answered"),
+    "plan_submitted": gettext_lazy("solution plan submitted for review"),
+    "requirement_created": gettext_lazy("customer requirement registered"),
+    "requirement_evaluated": gettext_lazy("customer requirement evaluated"),
 }
 # Reasons typed by people (extension, supervisor's note) or worded by the services already.
 TYPED_REASON_KINDS = frozenset(

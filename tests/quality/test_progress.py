@@ -9,7 +9,7 @@ from django.core import mail
 from quality import tasks
 from quality.models import ContactPreference, OrganizationPreference
 from quality.services import digest_send, overdue_send, update_remind
-from sla.models import ClockState, TicketClock
+from sla.models import ClockDefinition, ClockState, TicketClock
 from sla.services import sla_sweep
 from tests.factories import CustomerFactory, UserFactory
 from tests.quality.conftest import MEDIUM, nov, register_assigned, start_work
@@ -26,6 +26,8 @@ def test_the_sla_warning_reminds_the_assignee_before_each_update(
 ):
     """A 2-hour cadence (high priority): the SLA sweep's warning (60 minutes before) already
     notifies the assignee, for every round of the recurring clock; nothing is duplicated."""
+    # Only the cadence is under test: the plan-submission clock (§8) would warn at the same time.
+    ClockDefinition.objects.filter(code="plan_submission").update(active=False)
     ticket = start_work(register_assigned(agent, org, team, engineer, level=HIGH), engineer)
     first = TicketClock.objects.get(ticket=ticket, kind="update", round=1)
     assert first.warn_at < first.due_at

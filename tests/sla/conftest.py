@@ -46,6 +46,16 @@ def _fresh_calendar_cache():
     calendars._CACHE.clear()
 
 
+@pytest.fixture(autouse=True)
+def _without_the_plan_clock(db):
+    """These tests count the §11 clocks of their reference tickets (warnings, breaches, queues,
+    notifications). The plan-submission clock of §8 (urgent and high tickets, from dispatch) is
+    tested with the resolution workflow in `tests/tickets/resolution`."""
+    from sla.models import ClockDefinition
+
+    ClockDefinition.objects.filter(code=ClockKind.PLAN_SUBMISSION).update(active=False)
+
+
 @pytest.fixture
 def travel():
     """Frozen clock (tick=False) starting Monday 2026-11-23 10:12; `travel.move_to(...)`."""

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 from html import unescape
 
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from tests.factories import (
@@ -49,6 +51,7 @@ from tickets.models import (
     WebhookEndpoint,
     WorkLogKind,
 )
+from tickets.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -105,9 +108,50 @@ def trail(customer, agent, engineer):
         mailbox=Mailbox.objects.create(name="support", host="127.0.0.1", username="s@example"),
     )
     alert_raise(kind="breach", ticket=ticket, title="breach")
+    _resolution_trail(ticket, engineer)
     call_command("setup_schedules", verbosity=0)
     Token.objects.create(user=agent)
     return Ticket.objects.get(pk=ticket.pk)
+
+
+def _resolution_trail(ticket, engineer):
+    """Escalation, workaround, a stall proposal convened, a reviewed plan (PROCESS §7, §8)."""
+    from tickets.services import resolution as res
+    from tickets.services.requirements import requirement_create
+
+    lead = UserFactory(username="lead", role=Role.SUPERVISOR)
+    request = res.escalation_request(
+        ticket_id=ticket.pk, actor=engineer, problem="崩溃", tried="重装", resources="研发"
+    )
+    res.escalation_answer(escalation_id=request.pk, actor=lead, accept=True)
+    res.workaround_add(ticket_id=ticket.pk, actor=engineer, text="改用 CSV 导出")
+    res.consultation_propose_stalled(now=timezone.now() + dt.timedelta(days=10))
+    res.consultation_convene(
+        ticket_id=ticket.pk,
+        actor=lead,
+        kind="expert",
+        topic="崩溃原因",
+        participants=[(engineer, "support"), (lead, "software")],
+        proposal_id=ticket.consultation_proposals.get().pk,
+    )
+    plan = res.plan_create(
+        ticket_id=ticket.pk,
+        actor=engineer,
+        root_cause="DLL 版本不兼容",
+        steps=[{"action": "升级 DLL"}],
+        verification="导出成功",
+        rollback="恢复旧 DLL",
+    )
+    res.plan_submit(plan_id=plan.pk, actor=engineer)
+    res.plan_review(plan_id=plan.pk, actor=lead, approve=True)
+    requirement_create(
+        actor=engineer,
+        source_ticket_id=ticket.pk,
+        title="导出 PDF",
+        description="希望支持 PDF",
+        kind="new_feature",
+        priority="P2",
+    )
 
 
 def _form_data(response) -> dict[str, object]:

@@ -4,7 +4,7 @@ One module per area, mirroring `tickets.models`; importing them registers the ad
 `ReadOnlyMixin` is shared with the other apps' admins for their audit data.
 """
 
-from . import catalog, integrations, mail, people, tickets
+from . import catalog, integrations, mail, people, resolution, tickets
 from .common import ReadOnlyMixin, changelist_link
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "integrations",
     "mail",
     "people",
+    "resolution",
     "tickets",
 ]

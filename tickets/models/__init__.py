@@ -22,6 +22,17 @@ from .integrations import (
 from .mail import DeliveryStatus, InboundEmail, Mailbox, OutboundEmail, UnknownSender
 from .notification import Notification
 from .people import Organization, ProductLine, Seniority, Team, TeamMembership, User
+from .resolution import (
+    Consultation,
+    ConsultationParticipant,
+    ConsultationProposal,
+    Discipline,
+    EscalationRequest,
+    PlanReview,
+    Requirement,
+    SolutionPlan,
+    Workaround,
+)
 from .ticket import (
     Assignment,
     Attachment,
@@ -47,8 +58,13 @@ __all__ = [
     "Channel",
     "ChatRobot",
     "ClassificationCorrection",
+    "Consultation",
+    "ConsultationParticipant",
+    "ConsultationProposal",
     "CustomerStatus",
     "DeliveryStatus",
+    "Discipline",
+    "EscalationRequest",
     "Impact",
     "InboundEmail",
     "Keyword",
@@ -58,16 +74,19 @@ __all__ = [
     "Notification",
     "Organization",
     "OutboundEmail",
+    "PlanReview",
     "Platform",
     "PriorityLevel",
     "PriorityMatrixCell",
     "PriorityScheme",
     "ProductLine",
     "RequestType",
+    "Requirement",
     "RobotMessage",
     "RoutingRule",
     "Seniority",
     "SeniorityRule",
+    "SolutionPlan",
     "Status",
     "Tag",
     "Team",
@@ -83,4 +102,5 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEvent",
     "WorkLogKind",
+    "Workaround",
 ]
