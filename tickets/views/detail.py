@@ -183,3 +183,11 @@ def history(request: HttpRequest, number: str) -> HttpResponse:
     field-by-field diff is the costliest part of the page."""
     ticket = selectors.ticket_get_for_user(user=request.user, number=number)
     return render(request, "tickets/_history.html", {"history": history_rows(ticket)})
+
+
+@engineer_required
+def resolution_panel(request: HttpRequest, number: str) -> HttpResponse:
+    """The escalation, consultation and plan panel of the ticket page, loaded by the page once
+    it is shown: the page itself stays quick however much diagnosis a ticket has had."""
+    ticket = selectors.ticket_get_for_user(user=request.user, number=number)
+    return render(request, "tickets/resolution/_panel.html", {"ticket": ticket})

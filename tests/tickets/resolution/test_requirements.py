@@ -175,7 +175,8 @@ def test_requirement_pages(client, travel, urgent, engineer, product_manager, ou
     response = client.post(create, data)
     requirement = Requirement.objects.get()
     assert response.status_code == 302 and requirement.source_ticket == urgent
-    assert requirement.number in client.get(urgent.get_absolute_url()).content.decode()
+    panel = reverse("tickets:resolution_panel", args=[urgent.number])
+    assert requirement.number in client.get(panel).content.decode()
 
     detail = requirement.get_absolute_url()
     response = client.post(

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def page(client, user, ticket):
+    """The ticket page's resolution panel (the page loads it right after it is shown)."""
     client.force_login(user)
-    return client.get(ticket.get_absolute_url())
+    response = client.get(ticket.get_absolute_url())
+    if response.status_code != 200:
+        return response
+    panel_url = reverse("tickets:resolution_panel", args=[ticket.number])
+    assert panel_url in response.content.decode()
+    return client.get(panel_url)
 
 
 def plan_post(**overrides):
