@@ -67,7 +67,7 @@ def ticket_list(*, user: User, queue: str = "all") -> QuerySet[Ticket]:
 def ticket_get_for_user(*, user: User, number: str, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it, else 404 (never 403: existence is not disclosed)."""
     qs = ticket_visible_to(user).select_related(
-        *LIST_RELATED, "contact", "product_line", "suggested_category", "created_by"
+        *LIST_RELATED, "contact", "product_line", "suggested_category__parent", "created_by"
     )
     try:
         return qs.get(number=number)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<str:number>/", detail.detail, name="detail"),
     path("<str:number>/history/", detail.history, name="history"),
     path("<str:number>/resolution/", detail.resolution_panel, name="resolution_panel"),
+    path("<str:number>/sla/", detail.sla_panel, name="sla_panel"),
     path("<str:number>/transition/", actions.transition, name="transition"),
     path("<str:number>/assign/", actions.assign, name="assign"),
     path("<str:number>/hand-back/", actions.hand_back, name="hand_back"),

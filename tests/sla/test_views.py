@@ -195,9 +195,17 @@ def explained(travel, agent, org, customer) -> Ticket:
     return ticket
 
 
+def sla_card(client, ticket: Ticket) -> str:
+    """The ticket page's SLA card, which the page loads right after it is shown."""
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    url = reverse("tickets:sla_panel", args=[ticket.number])
+    assert url in page
+    return client.get(url).content.decode()
+
+
 def test_ticket_page_shows_every_clock_with_its_explanation(client, agent, explained):
     client.force_login(agent)
-    html = client.get(explained.get_absolute_url()).content.decode()
+    html = sla_card(client, explained)
     clocks = list(TicketClock.objects.filter(ticket=explained))
     assert len(clocks) >= 5
     with translation.override("en"):
@@ -223,12 +231,12 @@ def test_ticket_page_shows_every_clock_with_its_explanation(client, agent, expla
 def test_ticket_page_without_clocks_and_extend_only_for_workers(client, org, agent, explained):
     client.force_login(agent)
     bare = TicketFactory(organization=org)
-    html = client.get(bare.get_absolute_url()).content.decode()
+    html = sla_card(client, bare)
     assert "No service-level clocks run on this ticket." in html
 
     auditor = UserFactory(username="qa", role="qa_auditor")
     client.force_login(auditor)
-    html = client.get(explained.get_absolute_url()).content.decode()
+    html = sla_card(client, explained)
     assert "break 12:00–13:30 skipped" in html
     assert "/extend/" not in html  # may read the clocks, may not move them
 
@@ -261,6 +269,10 @@ def test_ticket_page_queries_do_not_grow_with_the_clocks(client, travel, agent, 
     assert count_queries(client, few.get_absolute_url()) == count_queries(
         client, many.get_absolute_url()
     )
+    panel = "tickets:sla_panel"
+    assert count_queries(client, reverse(panel, args=[few.number])) == count_queries(
+        client, reverse(panel, args=[many.number])
+    )
 
 
 # --- extension ------------------------------------------------------------------------------------
@@ -286,7 +298,7 @@ def test_extend_a_deadline_before_it_passes(client, engineer, assigned):
     assert resolution.due_at == sh(2026, 11, 23, 17, 42)  # read in the user's time zone
     event = ClockEvent.objects.get(clock=resolution, kind=ClockEvent.Kind.EXTENDED)
     assert (event.actor, event.reason) == (engineer, "等待厂商补丁")
-    html = client.get(assigned.get_absolute_url()).content.decode()
+    html = sla_card(client, assigned)
     assert "extended on 2026-11-23 10:12 from 2026-11-23 15:42 to 2026-11-23 17:42" in html
 
 

@@ -164,9 +164,6 @@ def render_detail(
         "transition_form": TransitionForm(),
         "hand_back_form": ReasonForm(),
         "message_form": message_form or MessageForm(),
-        "clock_panels": clock_panels(
-            ticket, may_extend=caps.work and ticket.status != Status.ARCHIVED
-        ),
     }
     if caps.assign and ticket.is_open:
         context["assign_form"] = AssignForm(ticket=ticket)
@@ -191,3 +188,13 @@ def resolution_panel(request: HttpRequest, number: str) -> HttpResponse:
     it is shown: the page itself stays quick however much diagnosis a ticket has had."""
     ticket = selectors.ticket_get_for_user(user=request.user, number=number)
     return render(request, "tickets/resolution/_panel.html", {"ticket": ticket})
+
+
+@engineer_required
+def sla_panel(request: HttpRequest, number: str) -> HttpResponse:
+    """The ticket's SLA card (every clock, why its deadline is what it is, its event log, the
+    extension form), loaded by the ticket page once it is shown."""
+    ticket = selectors.ticket_get_for_user(user=request.user, number=number)
+    caps = user_caps(request.user)
+    panels = clock_panels(ticket, may_extend=caps.work and ticket.status != Status.ARCHIVED)
+    return render(request, "sla/_ticket_clocks.html", {"ticket": ticket, "clock_panels": panels})
