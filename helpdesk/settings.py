@@ -91,13 +91,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", env("PG_OPTIONS", default="-c join_collapse_limit=4")
     )
-    # Server-side parameters let psycopg prepare the statements a process repeats (after 5
-    # runs), so PostgreSQL plans a queue or list query once per connection instead of on every
-    # request (planning cost more than running them). Turn it off behind a transaction-pooling
-    # PgBouncer older than 1.21, which cannot carry prepared statements.
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "server_side_binding", env.bool("PG_SERVER_SIDE_BINDING", default=True)
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
