@@ -98,8 +98,9 @@ def screenshots() -> Path:
 
 
 def _request_failed(request, problems: list[str]) -> None:
-    # A request the browser itself cancels because the user moved on (a panel still loading
-    # when a link is clicked) is not a failure of the page.
-    if request.failure == "net::ERR_ABORTED" and request.resource_type in ("xhr", "fetch"):
+    # A request the browser itself cancels because the page moved on (a panel or the favicon
+    # still loading when a link is clicked) is not a failure of the page; an answer with an
+    # error status is caught by the response check.
+    if request.failure == "net::ERR_ABORTED":
         return
     problems.append(f"request failed: {request.url} ({request.failure})")
