@@ -31,6 +31,7 @@ SCHEDULES = [
         "tickets.tasks.propose_consultations",
         "*/5 * * * *",
     ),
+    ("tickets: archive closed tickets", "tickets.tasks.archive_closed", "* * * * *"),
     (
         "alerts: retry robot messages and webhooks",
         "tickets.alerts.tasks.send_due_deliveries",
@@ -89,3 +90,10 @@ def purge_orphan_attachments(*, min_age: dt.timedelta = ORPHAN_MIN_AGE) -> int:
     if deleted:
         logger.info("purged %d orphan attachment file(s) from %s", deleted, root)
     return deleted
+
+
+def archive_closed() -> int:
+    """Archive the closed tickets whose 3 working days have passed (PROCESS §12)."""
+    from .services.archive import tickets_archive_due
+
+    return tickets_archive_due()

@@ -31,7 +31,8 @@ from ..models import (
 from .calendars import calendar_for
 
 # Clocks the system itself stops (the survey is sent by a task, archiving is a job): they are
-# measured and explained like the others but are not the ticket's deadline in queues and badges.
+# measured and explained like the others, but they are not the ticket's deadline in queues and
+# badges, nobody is warned of them, and a late one is recorded without notifying anybody.
 SYSTEM_CLOCKS = frozenset({ClockKind.SURVEY, ClockKind.ARCHIVE})
 
 OPEN_Q = Q(state__in=(ClockState.RUNNING, ClockState.PAUSED)) | Q(
@@ -153,7 +154,10 @@ def compute_warn(
 
 
 def _warn_for(ctx: "_Context", clock: TicketClock, at: dt.datetime) -> dt.datetime | None:
-    """The warning instant of a running clock whose deadline was (re)set at `at`."""
+    """The warning instant of a running clock whose deadline was (re)set at `at` (none for the
+    system's own steps: nobody is to be reminded of them)."""
+    if clock.kind in SYSTEM_CLOCKS:
+        return None
     elapsed = minutes_between(ctx.calendar, clock.started_at, at, clock.target_unit)
     return compute_warn(
         ctx.calendar,
@@ -318,7 +322,9 @@ def start_clock(ctx: _Context, definition: ClockDefinition, at: dt.datetime) -> 
         target_unit=unit,
         started_at=at,
         due_at=due,
-        warn_at=compute_warn(cal, at, due, unit, ctx.sla.snapshot),
+        warn_at=None
+        if definition.code in SYSTEM_CLOCKS
+        else compute_warn(cal, at, due, unit, ctx.sla.snapshot),
     )
     ctx.add(clock)
     ctx.event(

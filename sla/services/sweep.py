@@ -33,7 +33,7 @@ from ..models import (
     TicketClock,
 )
 from .calendars import calendar_for
-from .clocks import add_minutes
+from .clocks import SYSTEM_CLOCKS, add_minutes
 
 ACK_MINUTES_DEFAULT = 120
 
@@ -529,7 +529,8 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
     for row in rows:
         row.breached_at = row.due_at
         batch.event(row, ClockEvent.Kind.BREACHED)
-        if row.kind == ClockKind.ACKNOWLEDGEMENT:
+        if row.kind == ClockKind.ACKNOWLEDGEMENT or row.kind in SYSTEM_CLOCKS:
+            updates.append((row.id, 0, None))
             continue
         if row.assignee_id:
             batch.notify((row.assignee_id, row.assignee_language), row, "breach")
@@ -562,8 +563,7 @@ def _breaches(now: dt.datetime, result: SweepResult) -> None:
                 else None,
             )
         )
-    ack = [(r.id, 0, None) for r in rows if r.kind == ClockKind.ACKNOWLEDGEMENT]
-    _set_escalation(ack + updates, breach=True)
+    _set_escalation(updates, breach=True)
     result.breached += len(ids)
     result.escalated += len(escalated_rows)
     definitions = _definitions()

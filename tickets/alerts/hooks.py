@@ -17,6 +17,7 @@ def sla_alerts(*, kind: str, rows: Sequence[Any], definitions: Mapping[int, Any]
     `definitions` the clock definitions by id. Acknowledgement clocks (a supervisor's own
     deadline to react) do not alert the team's group."""
     from sla.models import ClockKind
+    from sla.services.clocks import SYSTEM_CLOCKS
 
     # Most sweeps concern teams without a robot for this kind and no alert webhook: then there
     # is nothing to write, and the thousands of rows of a sweep after an outage cost nothing.
@@ -37,7 +38,7 @@ def sla_alerts(*, kind: str, rows: Sequence[Any], definitions: Mapping[int, Any]
     alerts = []
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
-            if row.kind == ClockKind.ACKNOWLEDGEMENT:
+            if row.kind == ClockKind.ACKNOWLEDGEMENT or row.kind in SYSTEM_CLOCKS:
                 continue
             if not webhooks and row.team_id not in robot_teams:
                 continue
