@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 from knowledge.api import views as knowledge
 from quality.api import views as quality
 from sla.api import views as sla
-from tickets.api import mail, requirements, resolution
+from tickets.api import change, mail, requirements, resolution
 from tickets.api import views as tickets
 
 app_name = "api"
@@ -23,6 +23,7 @@ router.register(
 )
 router.register("consultations", resolution.ConsultationViewSet, basename="consultation")
 router.register("plans", resolution.PlanViewSet, basename="plan")
+router.register("changes", change.ChangeApprovalViewSet, basename="change")
 router.register("requirements", requirements.RequirementViewSet, basename="requirement")
 router.register("mail/outbound", mail.OutboundEmailViewSet, basename="mail-outbound")
 router.register("mail/inbound", mail.InboundEmailViewSet, basename="mail-inbound")

@@ -199,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
+        "ChangeOutcomeEnum": "tickets.models.ChangeApproval.Outcome",
+        "ChangeEnvironmentEnum": "tickets.models.ChangeApproval.Environment",
+        "ChangeSignatureRoleEnum": "tickets.models.ChangeSignature.Role",
+        "ChangeSignatureViaEnum": "tickets.models.ChangeSignature.Via",
         "TicketStatusEnum": "tickets.models.Status",
         "MessageKindEnum": "tickets.models.MessageKind",
         "EventKindEnum": "tickets.models.TicketEvent.Kind",

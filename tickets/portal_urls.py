@@ -1,10 +1,13 @@
 from django.urls import path
 
 from . import portal_views
+from .views import change
 
 app_name = "portal"
 urlpatterns = [
     path("", portal_views.ticket_list, name="list"),
     path("new/", portal_views.ticket_create, name="create"),
+    path("changes/<int:pk>/", change.portal_change, name="change"),
+    path("changes/sign/<str:token>/", change.change_sign_link, name="change_sign_link"),
     path("<str:number>/", portal_views.ticket_detail, name="detail"),
 ]

@@ -10,6 +10,9 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from . import resolution_rules as rules
 from .models import (
+    ChangeApproval,
+    ChangeExecutionStep,
+    ChangeSignature,
     Consultation,
     ConsultationParticipant,
     ConsultationProposal,
@@ -155,5 +158,17 @@ def requirements_visible_to(user: User) -> QuerySet[Requirement]:
             pk__in=Requirement.tickets.through.objects.filter(ticket__in=visible).values(
                 "requirement_id"
             )
+        )
+    )
+
+
+def change_approvals_visible_to(user: User) -> QuerySet[ChangeApproval]:
+    """Change approvals of the visible tickets (a customer: their organization's only)."""
+    return (
+        ChangeApproval.objects.filter(plan__ticket__in=ticket_visible_to(user))
+        .select_related("plan__ticket", "created_by")
+        .prefetch_related(
+            Prefetch("signatures", queryset=ChangeSignature.objects.select_related("signer")),
+            Prefetch("steps", queryset=ChangeExecutionStep.objects.select_related("actor")),
         )
     )

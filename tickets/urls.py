@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, attachments, create, detail, queue, requirements, resolution
+from .views import actions, attachments, change, create, detail, queue, requirements, resolution
 
 app_name = "tickets"
 urlpatterns = [
@@ -51,4 +51,15 @@ urlpatterns = [
     path("<str:number>/plans/<int:pk>/", resolution.plan_detail, name="plan"),
     path("<str:number>/plans/<int:pk>/edit/", resolution.plan_edit, name="plan_edit"),
     path("<str:number>/plans/<int:pk>/submit/", resolution.plan_submit, name="plan_submit"),
+    path("<str:number>/plans/<int:plan_pk>/changes/new/", change.change_edit, name="change_create"),
+    path("<str:number>/changes/<int:pk>/", change.change_detail, name="change"),
+    path("<str:number>/changes/<int:pk>/edit/", change.change_edit, name="change_edit"),
+    path("<str:number>/changes/<int:pk>/sign/", change.change_sign, name="change_sign"),
+    path("<str:number>/changes/<int:pk>/execute/", change.change_execute, name="change_execute"),
+    path("<str:number>/changes/<int:pk>/finish/", change.change_finish, name="change_finish"),
+    path(
+        "<str:number>/changes/<int:pk>/request-signature/",
+        change.change_request_signature,
+        name="change_request_signature",
+    ),
 ]

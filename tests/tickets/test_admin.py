@@ -108,13 +108,13 @@ def trail(customer, agent, engineer):
         mailbox=Mailbox.objects.create(name="support", host="127.0.0.1", username="s@example"),
     )
     alert_raise(kind="breach", ticket=ticket, title="breach")
-    _resolution_trail(ticket, engineer)
+    _resolution_trail(ticket, engineer, customer)
     call_command("setup_schedules", verbosity=0)
     Token.objects.create(user=agent)
     return Ticket.objects.get(pk=ticket.pk)
 
 
-def _resolution_trail(ticket, engineer):
+def _resolution_trail(ticket, engineer, customer):
     """Escalation, workaround, a stall proposal convened, a reviewed plan (PROCESS §7, §8)."""
     from tickets.services import resolution as res
     from tickets.services.requirements import requirement_create
@@ -144,6 +144,7 @@ def _resolution_trail(ticket, engineer):
     )
     res.plan_submit(plan_id=plan.pk, actor=engineer)
     res.plan_review(plan_id=plan.pk, actor=lead, approve=True)
+    _change_trail(plan, engineer, customer, lead)
     requirement_create(
         actor=engineer,
         source_ticket_id=ticket.pk,
@@ -152,6 +153,30 @@ def _resolution_trail(ticket, engineer):
         kind="new_feature",
         priority="P2",
     )
+
+
+def _change_trail(plan, engineer, customer, lead):
+    """A change approval signed by both sides with one executed step (PROCESS §9)."""
+    from tickets.services import change as chg
+
+    now = timezone.now()
+    approval = chg.change_create(
+        plan_id=plan.pk,
+        actor=engineer,
+        environment="test",
+        window_start=now - dt.timedelta(hours=1),
+        window_end=now + dt.timedelta(hours=1),
+        backup_what="配置",
+        backup_where="nas",
+        backup_by="eng",
+        backup_at=now - dt.timedelta(hours=2),
+        test_verification="",
+        risk="低",
+        rollback="恢复",
+    )
+    chg.change_sign(approval_id=approval.pk, actor=customer, version=1, via="portal")
+    chg.change_sign(approval_id=approval.pk, actor=lead, version=1)
+    chg.change_execute_step(approval_id=approval.pk, actor=engineer, step="升级 DLL")
 
 
 def _form_data(response) -> dict[str, object]:

@@ -10,6 +10,7 @@ from .catalog import (
     Tag,
     Urgency,
 )
+from .change import ChangeApproval, ChangeExecutionStep, ChangeSignature
 from .integrations import (
     AlertKind,
     ChatRobot,
@@ -55,6 +56,9 @@ __all__ = [
     "Assignment",
     "Attachment",
     "Category",
+    "ChangeApproval",
+    "ChangeExecutionStep",
+    "ChangeSignature",
     "Channel",
     "ChatRobot",
     "ClassificationCorrection",

@@ -1,0 +1,315 @@
+"""Change approvals (PROCESS §9): the double signature bound to the version signed (an edit
+voids it), execution refused before both signatures or outside the window, who may sign, the
+signed email link and its abuse, and the audit rows that nobody edits (admin, API)."""
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import CustomerFactory
+from tests.sla.conftest import nov
+from tickets.errors import Conflict, DomainError, NotAllowed
+from tickets.mail.outbound import build_message
+from tickets.models import (
+    ChangeApproval,
+    ChangeExecutionStep,
+    ChangeSignature,
+    OutboundEmail,
+)
+from tickets.services import change as chg
+from tickets.services import resolution as res
+
+from .test_services import draft
+
+pytestmark = pytest.mark.django_db
+
+
+def form(**overrides):
+    return {
+        "environment": "production",
+        "window_start": nov(23, 22, 0),
+        "window_end": nov(24, 2, 0),
+        "backup_what": "数据库全量备份、/etc/app.conf",
+        "backup_where": "nas01:/backup/2026-11-23",
+        "backup_by": "张工",
+        "backup_at": nov(23, 9, 0),
+        "test_verification": "测试环境升级后回归通过",
+        "risk": "升级中断 10 分钟",
+        "rollback": "恢复备份并回退版本",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def plan(urgent, engineer, supervisor, supervisor2):
+    plan = draft(urgent, engineer)
+    res.plan_submit(plan_id=plan.pk, actor=engineer)
+    res.plan_review(plan_id=plan.pk, actor=supervisor, approve=True)
+    res.plan_review(plan_id=plan.pk, actor=supervisor2, approve=True)
+    plan.refresh_from_db()
+    assert plan.state == "approved"
+    return plan
+
+
+@pytest.fixture
+def change(plan, engineer):
+    return chg.change_create(plan_id=plan.pk, actor=engineer, **form())
+
+
+def sign_both(change, customer, supervisor):
+    chg.change_sign(approval_id=change.pk, actor=customer, version=change.version, via="portal")
+    chg.change_sign(approval_id=change.pk, actor=supervisor, version=change.version)
+
+
+def test_needs_an_approved_plan_and_the_worker(urgent, engineer, colleague, plan):
+    with pytest.raises(NotAllowed):
+        chg.change_create(plan_id=plan.pk, actor=colleague, **form())
+    other = draft(urgent, engineer)
+    with pytest.raises(Conflict):
+        chg.change_create(plan_id=other.pk, actor=engineer, **form())
+
+
+def test_form_rules(plan, engineer):
+    cases = {
+        "test_verification": form(test_verification=""),
+        "window_end": form(window_end=nov(23, 21, 0)),
+        "backup_at": form(backup_at=nov(25, 9, 0)),
+        "risk": form(risk=" "),
+        "environment": form(environment="staging"),
+    }
+    for field, data in cases.items():
+        with pytest.raises(DomainError) as refused:
+            chg.change_create(plan_id=plan.pk, actor=engineer, **data)
+        assert refused.value.field == field
+    # A test-environment change is not a major change: no prior verification needed.
+    approval = chg.change_create(
+        plan_id=plan.pk, actor=engineer, **form(environment="test", test_verification="")
+    )
+    assert approval.version == 1
+
+
+def test_signature_is_bound_to_the_version_and_an_edit_voids_it(
+    travel, change, engineer, customer, supervisor
+):
+    sign_both(change, customer, supervisor)
+    chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="中断 20 分钟"))
+    change.refresh_from_db()
+    assert change.version == 2
+    assert change.signatures.count() == 2  # kept in the audit trail
+    assert change.current_signatures() == []
+    travel.move_to(nov(23, 23, 0))
+    with pytest.raises(DomainError, match="both"):
+        chg.change_execute_step(approval_id=change.pk, actor=engineer, step="停止服务")
+    # A signature on the version read before the edit is refused.
+    with pytest.raises(Conflict):
+        chg.change_sign(approval_id=change.pk, actor=customer, version=1)
+    # Saving identical content is no edit.
+    chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="中断 20 分钟"))
+    change.refresh_from_db()
+    assert change.version == 2
+    assert change.history.count() == 2
+
+
+def test_execution_refused_before_both_signatures(travel, change, engineer, customer, supervisor):
+    travel.move_to(nov(23, 23, 0))
+    with pytest.raises(DomainError, match="both"):
+        chg.change_execute_step(approval_id=change.pk, actor=engineer, step="停止服务")
+    chg.change_sign(approval_id=change.pk, actor=customer, version=1)
+    with pytest.raises(DomainError, match="both"):
+        chg.change_execute_step(approval_id=change.pk, actor=engineer, step="停止服务")
+    chg.change_sign(approval_id=change.pk, actor=supervisor, version=1)
+    step = chg.change_execute_step(
+        approval_id=change.pk, actor=engineer, step="升级", before="v1.2", after="v1.3"
+    )
+    assert (step.before, step.after, step.actor, step.at) == ("v1.2", "v1.3", engineer, nov(23, 23))
+    with pytest.raises(Conflict):  # no edit once execution has started
+        chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="x"))
+    finished = chg.change_finish(approval_id=change.pk, actor=engineer, outcome="success")
+    assert finished.outcome == "success"
+    with pytest.raises(Conflict):
+        chg.change_execute_step(approval_id=change.pk, actor=engineer, step="再来一步")
+
+
+def test_execution_refused_outside_the_window(travel, change, engineer, customer, supervisor):
+    sign_both(change, customer, supervisor)
+    for instant in (nov(23, 21, 59), nov(24, 2, 1)):
+        travel.move_to(instant)
+        with pytest.raises(DomainError, match="window"):
+            chg.change_execute_step(approval_id=change.pk, actor=engineer, step="升级")
+    assert not ChangeExecutionStep.objects.exists()
+
+
+def test_finish_needs_steps_and_an_outcome(change, engineer):
+    with pytest.raises(DomainError):
+        chg.change_finish(approval_id=change.pk, actor=engineer, outcome="success")
+
+
+def test_who_may_sign(
+    change, engineer, colleague, customer, other_customer, supervisor, agent, org
+):
+    with pytest.raises(NotAllowed):
+        chg.change_sign(approval_id=change.pk, actor=other_customer, version=1)
+    with pytest.raises(NotAllowed):
+        chg.change_sign(approval_id=change.pk, actor=colleague, version=1)
+    with pytest.raises(NotAllowed):
+        chg.change_sign(approval_id=change.pk, actor=engineer, version=1)
+    chg.change_sign(approval_id=change.pk, actor=customer, version=1)
+    with pytest.raises(Conflict):  # one customer signature per version
+        chg.change_sign(approval_id=change.pk, actor=CustomerFactory(organization=org), version=1)
+    assert ChangeSignature.objects.get().role == "customer"
+
+
+def test_a_supervisor_does_not_sign_a_form_they_wrote(plan, supervisor, customer, travel):
+    """A supervisor working the ticket writes the form; another supervisor must sign it."""
+    plan.ticket.assignee = supervisor
+    plan.ticket.save()
+    approval = chg.change_create(plan_id=plan.pk, actor=supervisor, **form())
+    with pytest.raises(DomainError, match="author"):
+        chg.change_sign(approval_id=approval.pk, actor=supervisor, version=1)
+    assert not ChangeSignature.objects.exists()
+
+
+# --- the signed email link ----------------------------------------------------------------------
+
+
+def test_signature_request_emails_a_working_link(change, engineer, customer, other_customer):
+    with pytest.raises(DomainError):
+        chg.change_request_signature(
+            approval_id=change.pk, actor=engineer, contact_id=other_customer.pk
+        )
+    chg.change_request_signature(approval_id=change.pk, actor=engineer, contact_id=customer.pk)
+    mail = OutboundEmail.objects.get()
+    assert mail.address == customer.email.lower()
+    assert mail.template == "change_signature"
+    url = mail.context["sign_url"]
+    message = build_message(mail)
+    assert url in message.body
+    assert "Please sign the change approval" in message.subject
+    assert url in message.alternatives[0][0]
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    client = Client()
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    assert "nas01:/backup/2026-11-23" in page.content.decode()
+    done = client.post("/" + path, {"version": 1})
+    assert done.status_code == 302
+    signature = ChangeSignature.objects.get()
+    assert (signature.signer, signature.via, signature.version) == (customer, "email_link", 1)
+
+
+def test_link_abuse(travel, change, customer, other_customer):
+    client = Client()
+    token = chg.change_sign_token(change, customer)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = client.get(f"/portal/changes/sign/{tampered}/")
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    # A validly signed token naming a contact of another organization.
+    foreign = chg.change_sign_token(change, other_customer)
+    assert client.post(f"/portal/changes/sign/{foreign}/", {"version": 1}).status_code == 400
+    # Another salt (a survey link) is not a signature link.
+    other_salt = signing.dumps({"a": change.pk, "u": customer.pk}, salt="quality.survey.answer")
+    assert client.get(f"/portal/changes/sign/{other_salt}/").status_code == 400
+    travel.shift(dt.timedelta(days=8))
+    expired = client.post(f"/portal/changes/sign/{token}/", {"version": 1})
+    assert expired.status_code == 410
+    assert "expired" in expired.content.decode()
+    assert not ChangeSignature.objects.exists()
+
+
+# --- portal, engineer pages, API, admin -------------------------------------------------------
+
+
+def test_portal_sign_and_other_organization_404(change, customer, other_customer):
+    client = Client()
+    client.force_login(other_customer)
+    assert client.get(f"/portal/changes/{change.pk}/").status_code == 404
+    assert client.post(f"/portal/changes/{change.pk}/", {"version": 1}).status_code == 404
+    client.force_login(customer)
+    assert client.get(f"/portal/changes/{change.pk}/").status_code == 200
+    assert client.post(f"/portal/changes/{change.pk}/", {"version": 1}).status_code == 302
+    assert ChangeSignature.objects.get().via == "portal"
+
+
+def test_engineer_pages(travel, plan, engineer, supervisor, customer):
+    client = Client()
+    client.force_login(engineer)
+    number = plan.ticket.number
+    data = form()
+    for key in ("window_start", "window_end", "backup_at"):
+        data[key] = (
+            data[key].astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")
+        )
+    bad = client.post(
+        f"/tickets/{number}/plans/{plan.pk}/changes/new/", {**data, "test_verification": ""}
+    )
+    assert bad.status_code == 200
+    assert not ChangeApproval.objects.exists()
+    created = client.post(f"/tickets/{number}/plans/{plan.pk}/changes/new/", data)
+    assert created.status_code == 302
+    approval = ChangeApproval.objects.get()
+    assert client.get(f"/tickets/{number}/changes/{approval.pk}/").status_code == 200
+    assert client.get(f"/tickets/{number}/plans/{plan.pk}/").status_code == 200
+    client.force_login(supervisor)
+    client.post(f"/tickets/{number}/changes/{approval.pk}/sign/", {"version": 1})
+    assert ChangeSignature.objects.get().role == "supervisor"
+    client.force_login(engineer)
+    client.post(f"/tickets/{number}/changes/{approval.pk}/execute/", {"step": "升级"})
+    assert not ChangeExecutionStep.objects.exists()  # refused: no customer signature
+
+
+def test_api(travel, plan, engineer, supervisor, customer, other_customer):
+    api = APIClient()
+    api.force_authenticate(engineer)
+    body = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in form().items()}
+    assert (
+        api.post(
+            "/api/v1/changes/", {**body, "plan": plan.pk, "test_verification": ""}, format="json"
+        ).status_code
+        == 400
+    )
+    created = api.post("/api/v1/changes/", {**body, "plan": plan.pk}, format="json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    api.force_authenticate(other_customer)
+    assert api.get(f"/api/v1/changes/{pk}/").status_code == 404
+    assert api.post(f"/api/v1/changes/{pk}/sign/", {"version": 1}, format="json").status_code == 404
+    assert api.get("/api/v1/changes/").json()["results"] == []
+    api.force_authenticate(customer)
+    assert api.post(f"/api/v1/changes/{pk}/sign/", {"version": 1}, format="json").status_code == 200
+    api.force_authenticate(engineer)
+    travel.move_to(nov(23, 23, 0))
+    refused = api.post(f"/api/v1/changes/{pk}/execute/", {"step": "升级"}, format="json")
+    assert refused.status_code == 400
+    assert "signature" in refused.json()["detail"]
+    api.force_authenticate(supervisor)
+    assert api.post(f"/api/v1/changes/{pk}/sign/", {"version": 1}, format="json").status_code == 200
+    api.force_authenticate(engineer)
+    assert (
+        api.post(f"/api/v1/changes/{pk}/execute/", {"step": "升级"}, format="json").status_code
+        == 200
+    )
+    done = api.post(f"/api/v1/changes/{pk}/finish/", {"outcome": "rolled_back"}, format="json")
+    assert done.json()["outcome"] == "rolled_back"
+    # The audit rows cannot be changed or removed through the API.
+    assert api.delete(f"/api/v1/changes/{pk}/").status_code == 405
+    assert api.patch(f"/api/v1/changes/{pk}/", {"risk": "x"}, format="json").status_code == 405
+    data = api.get(f"/api/v1/changes/{pk}/").json()
+    assert [s["role"] for s in data["signatures"]] == ["customer", "supervisor"]
+
+
+def test_audit_rows_are_read_only_in_the_admin(change, customer, admin_client):
+    signature = chg.change_sign(approval_id=change.pk, actor=customer, version=1)
+    url = f"/admin/tickets/changesignature/{signature.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, {"version": 5, "role": "supervisor"})
+    admin_client.post(f"/admin/tickets/changesignature/{signature.pk}/delete/", {"post": "yes"})
+    signature.refresh_from_db()
+    assert (signature.version, signature.role) == (1, "customer")
+    assert admin_client.get("/admin/tickets/changesignature/add/").status_code == 403
+    assert (
+        admin_client.get(f"/admin/tickets/changeapproval/{change.pk}/history/").status_code == 200
+    )
