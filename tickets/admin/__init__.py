@@ -4,13 +4,14 @@ One module per area, mirroring `tickets.models`; importing them registers the ad
 `ReadOnlyMixin` is shared with the other apps' admins for their audit data.
 """
 
-from . import catalog, integrations, mail, people, resolution, tickets
+from . import catalog, closure, integrations, mail, people, resolution, tickets
 from .common import ReadOnlyMixin, changelist_link
 
 __all__ = [
     "ReadOnlyMixin",
     "catalog",
     "changelist_link",
+    "closure",
     "integrations",
     "mail",
     "people",

@@ -10,6 +10,7 @@ from .catalog import (
     Tag,
     Urgency,
 )
+from .closure import ClosureRecord, SelfTest, Verification
 from .integrations import (
     AlertKind,
     ChatRobot,
@@ -58,6 +59,7 @@ __all__ = [
     "Channel",
     "ChatRobot",
     "ClassificationCorrection",
+    "ClosureRecord",
     "Consultation",
     "ConsultationParticipant",
     "ConsultationProposal",
@@ -84,6 +86,7 @@ __all__ = [
     "Requirement",
     "RobotMessage",
     "RoutingRule",
+    "SelfTest",
     "Seniority",
     "SeniorityRule",
     "SolutionPlan",
@@ -98,6 +101,7 @@ __all__ = [
     "UnknownSender",
     "Urgency",
     "User",
+    "Verification",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
