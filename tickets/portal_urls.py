@@ -9,5 +9,7 @@ urlpatterns = [
     path("new/", portal_views.ticket_create, name="create"),
     path("changes/<int:pk>/", change.portal_change, name="change"),
     path("changes/sign/<str:token>/", change.change_sign_link, name="change_sign_link"),
+    path("verify/<str:number>/<str:token>/", portal_views.verify_link, name="verify_link"),
     path("<str:number>/", portal_views.ticket_detail, name="detail"),
+    path("<str:number>/verify/", portal_views.ticket_verify, name="verify"),
 ]

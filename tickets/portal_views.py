@@ -5,12 +5,15 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .errors import DomainError
 from .forms import PortalFilterForm, PortalReplyForm, PortalTicketForm, apply_domain_error
+from .forms.closure import VerificationForm
 from .models import Channel, MessageKind
 from .pagination import paginate, parse_page
+from .services import closure
 from .views.access import customer_required
 from .views.detail import build_timeline
 from .workflow import OPEN_STATUSES, statuses_shown_as
@@ -92,5 +95,56 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
             "loose_attachments": loose,
             "form": form,
             "can_reply": ticket.status not in ("closed", "archived"),
+            "verify_form": VerificationForm() if closure.awaiting_verification(ticket) else None,
         },
+    )
+
+
+@customer_required
+@require_POST
+def ticket_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer's verification from the portal ticket page (PROCESS §12)."""
+    ticket = selectors.ticket_get_for_user(user=request.user, number=number)
+    form = VerificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the problem is solved."))
+        return redirect("portal:detail", number=ticket.number)
+    try:
+        closure.verification_record(ticket_id=ticket.pk, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you: your verification has been recorded."))
+    return redirect("portal:detail", number=ticket.number)
+
+
+def verify_link(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """Anyone holding the emailed link verifies once, without logging in; a bad link changes
+    nothing and says why (400 tampered, 410 expired or already used)."""
+    try:
+        ticket = closure.ticket_from_verification_token(number=number, token=token)
+    except closure.VerificationLinkError as exc:
+        return _link_error(request, exc)
+    form = VerificationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closure.verification_record(
+                ticket_id=ticket.pk, token=token, number=number, **form.cleaned_data
+            )
+        except closure.VerificationLinkError as exc:
+            return _link_error(request, exc)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            return render(request, "portal/verify_done.html", {"ticket": ticket})
+    status = 400 if form.is_bound else 200
+    return render(request, "portal/verify.html", {"form": form, "ticket": ticket}, status=status)
+
+
+def _link_error(request: HttpRequest, exc: "closure.VerificationLinkError") -> HttpResponse:
+    return render(
+        request,
+        "portal/verify_error.html",
+        {"message": exc.message, "reason": exc.reason},
+        status=exc.status,
     )

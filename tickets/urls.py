@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import actions, attachments, change, create, detail, queue, requirements, resolution
+from .views import (
+    actions,
+    attachments,
+    change,
+    closure,
+    create,
+    detail,
+    queue,
+    requirements,
+    resolution,
+)
 
 app_name = "tickets"
 urlpatterns = [
@@ -19,6 +29,8 @@ urlpatterns = [
     path("<str:number>/resolution/", detail.resolution_panel, name="resolution_panel"),
     path("<str:number>/sla/", detail.sla_panel, name="sla_panel"),
     path("<str:number>/transition/", actions.transition, name="transition"),
+    path("<str:number>/self-test/", closure.selftest, name="selftest"),
+    path("<str:number>/close/", closure.close, name="close"),
     path("<str:number>/assign/", actions.assign, name="assign"),
     path("<str:number>/hand-back/", actions.hand_back, name="hand_back"),
     path("<str:number>/follow/", actions.follow, name="follow"),

@@ -55,6 +55,7 @@ EVENT_DESCRIPTIONS = {
     "plan_submitted": gettext_lazy("solution plan submitted for review"),
     "requirement_created": gettext_lazy("customer requirement registered"),
     "requirement_evaluated": gettext_lazy("customer requirement evaluated"),
+    "verified": gettext_lazy("the customer verified the fix"),
 }
 # Reasons typed by people (extension, supervisor's note) or worded by the services already.
 TYPED_REASON_KINDS = frozenset(

@@ -134,3 +134,20 @@ class MessageFactory(DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     kind = MessageKind.REPLY
     body = factory.Faker("paragraph", locale="zh_CN")
+
+
+def closure_ready(ticket: Ticket, actor) -> None:
+    """Record the closing checklist (PROCESS §12) that closing a resolved ticket requires, with
+    a no-article reason; a ticket that is not resolved is left alone."""
+    from tickets.services.closure import closure_record
+
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    if ticket.status == "resolved":
+        closure_record(
+            ticket_id=ticket.pk,
+            actor=actor,
+            summary="registered, diagnosed, fixed",
+            solution="applied the fix",
+            people=[actor.pk],
+            no_article_reason="covered by an existing article",
+        )

@@ -4,6 +4,7 @@ that follows the `archive` clock, with search tags; archived tickets are read-on
 import pytest
 
 from sla.models import ClockEvent, ClockKind, ClockState, TicketClock
+from tests.factories import closure_ready
 from tests.sla.conftest import clock, nov, register_assigned, start_work
 from tickets import services
 from tickets.errors import DomainError
@@ -22,6 +23,7 @@ def closed(travel, agent, org, team, engineer) -> Ticket:
     start_work(ticket, engineer)
     travel.move_to(nov(23, 11, 0))
     services.ticket_transition(ticket_id=ticket.pk, actor=engineer, to=Status.RESOLVED)
+    closure_ready(ticket, engineer)
     services.ticket_transition(ticket_id=ticket.pk, actor=engineer, to=Status.CLOSED)
     return Ticket.objects.get(pk=ticket.pk)
 

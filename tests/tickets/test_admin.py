@@ -109,9 +109,23 @@ def trail(customer, agent, engineer):
     )
     alert_raise(kind="breach", ticket=ticket, title="breach")
     _resolution_trail(ticket, engineer, customer)
+    _closure_trail(ticket, customer, engineer)
     call_command("setup_schedules", verbosity=0)
     Token.objects.create(user=agent)
     return Ticket.objects.get(pk=ticket.pk)
+
+
+def _closure_trail(ticket, customer, engineer):
+    """Self-test, verification and closure rows (PROCESS §12) for the admin pages; written
+    directly, as the services would need the ticket resolved and this trail keeps it assigned."""
+    from tickets.models import ClosureRecord, SelfTest, Verification
+
+    SelfTest.objects.create(ticket=ticket, passed=True, notes="导出正常", author=engineer)
+    Verification.objects.create(ticket=ticket, outcome="solved", via="portal", user=customer)
+    record = ClosureRecord.objects.create(
+        ticket=ticket, summary="受理、排查", solution="升级 DLL", author=engineer
+    )
+    record.people.set([engineer])
 
 
 def _resolution_trail(ticket, engineer, customer):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import TicketFactory, category, level
+from tests.factories import TicketFactory, category, closure_ready, level
 from tickets import services, workflow
 from tickets.errors import DomainError, InvalidTransition, NotAllowed
 from tickets.models import (
@@ -44,6 +44,8 @@ def assigned(ticket, agent, engineer):
 
 
 def move(ticket, actor, to, reason=""):
+    if to == Status.CLOSED:
+        closure_ready(ticket, actor)
     return services.ticket_transition(ticket_id=ticket.pk, actor=actor, to=to, reason=reason)
 
 

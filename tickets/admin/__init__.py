@@ -4,7 +4,7 @@ One module per area, mirroring `tickets.models`; importing them registers the ad
 `ReadOnlyMixin` is shared with the other apps' admins for their audit data.
 """
 
-from . import catalog, change, integrations, mail, people, resolution, tickets
+from . import catalog, change, closure, integrations, mail, people, resolution, tickets
 from .common import ReadOnlyMixin, changelist_link
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "catalog",
     "change",
     "changelist_link",
+    "closure",
     "integrations",
     "mail",
     "people",

@@ -625,6 +625,21 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CloseInputSerializer(serializers.Serializer):
+    """The closing checklist (PROCESS §12) of a resolved ticket."""
+
+    summary = serializers.CharField()
+    solution = serializers.CharField()
+    people = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    created_articles = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    updated_articles = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    no_article_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class AssignInputSerializer(serializers.Serializer):
     """Both empty: route automatically by the routing rules."""
 

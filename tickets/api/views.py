@@ -29,6 +29,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.permissions import user_caps
+from tickets.services import closure
 from tickets.services.conversation import EDITABLE_FIELDS
 
 from . import serializers as s
@@ -95,6 +96,7 @@ class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
         "create": s.TicketCreateInputSerializer,
         "partial_update": s.TicketUpdateInputSerializer,
         "transition": s.TransitionInputSerializer,
+        "close": s.CloseInputSerializer,
         "assign": s.AssignInputSerializer,
         "hand_back": s.HandBackInputSerializer,
         "classify": s.ClassifyInputSerializer,
@@ -195,6 +197,31 @@ class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
         data = self._input(s.TransitionInputSerializer)
         ticket = services.ticket_transition(
             ticket_id=ticket.pk, actor=request.user, to=data["to"], reason=data["reason"]
+        )
+        return Response(self._detail(ticket))
+
+    @extend_schema(
+        summary="Close a resolved ticket with its closing checklist",
+        description="Records the process summary, the solution, the people involved and the "
+        "knowledge articles created or updated (or a reason for none), then closes; a missing "
+        "item is a 400, a ticket that is not resolved a 400/409. Closing through `transition` "
+        "is refused until the checklist is recorded.",
+        request=s.CloseInputSerializer,
+        responses={200: s.TicketDetailOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, number: str) -> Response:
+        ticket = self.get_object()
+        data = self._input(s.CloseInputSerializer)
+        ticket = closure.ticket_close(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            summary=data["summary"],
+            solution=data["solution"],
+            people=data["people"],
+            articles=[(a, "created") for a in data["created_articles"]]
+            + [(a, "updated") for a in data["updated_articles"]],
+            no_article_reason=data["no_article_reason"],
         )
         return Response(self._detail(ticket))
 

@@ -26,6 +26,7 @@ from ..models import (
     User,
     WorkLogKind,
 )
+from ..services import closure
 from . import content
 from .content import Phrases
 from .people import Cast
@@ -329,7 +330,19 @@ class Story:
 
     def close(self) -> None:
         self.step((120, 1800), lambda: self.say(self.contact, self.p.confirm))
-        self.step((10, 60), lambda: self.move(self.agent, Status.CLOSED))
+        self.step((10, 60), self._close)
+
+    def _close(self) -> None:
+        """Closing a resolved ticket records the closure (PROCESS §12)."""
+        ticket = self.ticket()
+        closure.ticket_close(
+            ticket_id=self.ticket_id,
+            actor=self.agent,
+            summary=f"受理、诊断、处理并经客户确认：{ticket.title}",
+            solution=self.p.solution.format(solution=self.plan.problem.solution),
+            people=[u for u in (self.agent.pk, ticket.assignee_id) if u],
+            no_article_reason="已有知识库文章覆盖此问题",
+        )
 
     def archive(self) -> None:
         """There is no archive action yet: the status is set by a bulk update (which writes a

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..alerts import alert_raise, webhook_emit
-from ..models import Message, MessageKind, OutboundEmail, Status, Ticket, User
+from ..models import Message, MessageKind, OutboundEmail, Status, Ticket, User, Verification
 from .outbound import email_queue
 from .summary import service_summary
 
@@ -138,16 +138,22 @@ def verification_reminders(*, now: dt.datetime | None = None) -> int:
         template="ticket_verification",
         created_at__gte=OuterRef("resolved_at"),
     )
+    from ..services import closure
+
+    verified = Verification.objects.filter(ticket=OuterRef("pk"), round=OuterRef("reopen_count"))
     tickets = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).exclude(
-        Exists(reminded)
+        Exists(reminded) | Exists(verified)
     )
     for ticket in tickets.select_related("contact").iterator(chunk_size=200):
+        context = {"resolved_at": ticket.resolved_at.isoformat()}
+        if closure.selftest_passed(ticket):
+            context["verify_url"] = closure.verification_url(ticket)
         rows = email_queue(
             event_key=f"ticket:{ticket.pk}:verify:{ticket.reopen_count}",
             template="ticket_verification",
             recipients=customer_recipients(ticket),
             ticket=ticket,
-            context={"resolved_at": ticket.resolved_at.isoformat()},
+            context=context,
         )
         sent += len(rows)
     return sent

@@ -11,6 +11,7 @@ from .catalog import (
     Urgency,
 )
 from .change import ChangeApproval, ChangeExecutionStep, ChangeSignature
+from .closure import ClosureRecord, SelfTest, Verification
 from .integrations import (
     AlertKind,
     ChatRobot,
@@ -62,6 +63,7 @@ __all__ = [
     "Channel",
     "ChatRobot",
     "ClassificationCorrection",
+    "ClosureRecord",
     "Consultation",
     "ConsultationParticipant",
     "ConsultationProposal",
@@ -88,6 +90,7 @@ __all__ = [
     "Requirement",
     "RobotMessage",
     "RoutingRule",
+    "SelfTest",
     "Seniority",
     "SeniorityRule",
     "SolutionPlan",
@@ -102,6 +105,7 @@ __all__ = [
     "UnknownSender",
     "Urgency",
     "User",
+    "Verification",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

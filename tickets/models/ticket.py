@@ -383,6 +383,8 @@ class TicketEvent(models.Model):
         PRIORITY = "priority", _("priority changed")
         FOLLOWER = "follower", _("followers changed")
         ATTACHMENT = "attachment", _("attachment added")
+        SELF_TESTED = "self_tested", _("self-tested")
+        VERIFIED = "verified", _("verified by the customer")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"

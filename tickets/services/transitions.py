@@ -11,6 +11,7 @@ from .. import workflow
 from ..errors import DomainError, InvalidTransition
 from ..mail import hooks as mail_hooks
 from ..models import Status, Ticket, TicketEvent, User
+from .closure import closure_assert_complete
 from .common import assert_mutable, assert_visible, lock_ticket, log_event, require
 
 SEARCHABLE = frozenset({Status.RESOLVED, Status.CLOSED, Status.ARCHIVED})
@@ -32,6 +33,8 @@ def apply_transition(*, ticket: Ticket, to: Status, actor: User | None, reason: 
         raise InvalidTransition(
             src, to, _("Assign the ticket before moving it to “%(dst)s”.") % {"dst": to.label}
         )
+    if src == Status.RESOLVED and to == Status.CLOSED:
+        closure_assert_complete(ticket)
     now = timezone.now()
     ticket.status = to
     if to == Status.RESOLVED:

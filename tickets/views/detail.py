@@ -165,6 +165,10 @@ def render_detail(
         "hand_back_form": ReasonForm(),
         "message_form": message_form or MessageForm(),
     }
+    if caps.work and ticket.status != Status.ARCHIVED:
+        from .closure import closure_context
+
+        context.update(closure_context(ticket, user))
     if caps.assign and ticket.is_open:
         context["assign_form"] = AssignForm(ticket=ticket)
     if caps.classify and ticket.status != Status.ARCHIVED:
