@@ -254,7 +254,8 @@ def change_finish(*, approval_id: int, actor: User, outcome: str, note: str = ""
 
 
 def change_sign_token(approval: ChangeApproval, contact: User) -> str:
-    return signing.dumps({"a": approval.pk, "u": contact.pk}, salt=LINK_SALT)
+    """A link for this contact to sign this version of the form (and no later one)."""
+    return signing.dumps({"a": approval.pk, "u": contact.pk, "v": approval.version}, salt=LINK_SALT)
 
 
 def change_sign_url(approval: ChangeApproval, contact: User) -> str:
@@ -287,6 +288,15 @@ def change_from_token(token: str) -> tuple[ChangeApproval, User]:
         raise ChangeLinkError(invalid, status=400)
     if approval.finished:
         raise ChangeLinkError(_("This change is finished."), status=410)
+    if data.get("v") != approval.version:
+        # The form was edited after the link was sent: what the contact would sign is not what
+        # the email asked them to sign.
+        raise ChangeLinkError(
+            _(
+                "The change form was edited after this link was sent. Ask the engineer for a new one."
+            ),
+            status=410,
+        )
     return approval, contact
 
 

@@ -211,7 +211,9 @@ def test_link_abuse(travel, change, customer, other_customer):
     foreign = chg.change_sign_token(change, other_customer)
     assert client.post(f"/portal/changes/sign/{foreign}/", {"version": 1}).status_code == 400
     # Another salt (a survey link) is not a signature link.
-    other_salt = signing.dumps({"a": change.pk, "u": customer.pk}, salt="quality.survey.answer")
+    other_salt = signing.dumps(
+        {"a": change.pk, "u": customer.pk, "v": 1}, salt="quality.survey.answer"
+    )
     assert client.get(f"/portal/changes/sign/{other_salt}/").status_code == 400
     travel.shift(dt.timedelta(days=8))
     expired = client.post(f"/portal/changes/sign/{token}/", {"version": 1})
@@ -313,3 +315,15 @@ def test_audit_rows_are_read_only_in_the_admin(change, customer, admin_client):
     assert (
         admin_client.get(f"/admin/tickets/changeapproval/{change.pk}/history/").status_code == 200
     )
+
+
+def test_a_link_sent_before_an_edit_no_longer_signs(change, customer, engineer):
+    client = Client()
+    token = chg.change_sign_token(change, customer)
+    chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="数据库锁表约 2 分钟"))
+    change.refresh_from_db()
+    assert change.version == 2
+    response = client.post(f"/portal/changes/sign/{token}/", {"version": 2})
+    assert response.status_code == 410
+    assert "edited after this link was sent" in response.content.decode()
+    assert not ChangeSignature.objects.exists()
