@@ -232,3 +232,27 @@ def test_customer_opts_in_to_the_daily_digest(client, customer, agent):
     client.force_login(agent)
     assert client.get("/quality/preferences/").status_code == 302  # to the engineer UI
     assert not ContactPreference.objects.filter(contact=agent).exists()
+
+
+def test_overdue_list_queries_do_not_grow_with_its_rows(client, agent, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.factories import TicketFactory
+    from tickets.models import Status
+
+    def queries(url: str) -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    past = timezone.now() - dt.timedelta(hours=3)
+    TicketFactory.create_batch(2, organization=org, status=Status.IN_PROGRESS, sla_due_at=past)
+    client.force_login(agent)
+    few = queries("/quality/overdue/")
+    TicketFactory.create_batch(12, organization=org, status=Status.IN_PROGRESS, sla_due_at=past)
+    html = client.get("/quality/overdue/").content.decode()
+    assert html.count("overdue-") >= 14
+    assert queries("/quality/overdue/") == few
