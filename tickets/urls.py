@@ -67,6 +67,7 @@ urlpatterns = [
     path("<str:number>/changes/<int:pk>/", change.change_detail, name="change"),
     path("<str:number>/changes/<int:pk>/edit/", change.change_edit, name="change_edit"),
     path("<str:number>/changes/<int:pk>/sign/", change.change_sign, name="change_sign"),
+    path("<str:number>/changes/<int:pk>/reject/", change.change_reject, name="change_reject"),
     path("<str:number>/changes/<int:pk>/execute/", change.change_execute, name="change_execute"),
     path("<str:number>/changes/<int:pk>/finish/", change.change_finish, name="change_finish"),
     path(

@@ -75,3 +75,37 @@ def test_customer_signs_the_change_in_the_portal(
     )
     with pytest.raises(DomainError, match="both"):
         chg.change_execute_step(approval_id=approval.pk, actor=engineer, step="扩容")
+
+
+def test_customer_rejects_and_the_engineer_sees_why(
+    open_page, page_problems, screenshots, settings, customer, engineer, supervisor, approval
+):
+    """In Chinese: a rejection needs its reason (form error, nothing saved), is recorded, and
+    the engineer's page shows who rejected which version and why."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = open_page(locale="zh-CN")
+    log_in(page, customer)
+    page.goto(f"/portal/changes/{approval.pk}/")
+    page.locator(".change-reject-form summary").click()
+    page.get_by_role("button", name="驳回第 1 版").click()
+    expect(page.locator(".change-reject-form .invalid-feedback")).to_be_visible()
+    assert not ChangeSignature.objects.exists()
+    assert page_problems == [f"HTTP 400: {page.url}"]  # the refused form, shown again
+    page_problems.clear()
+    page.locator(".change-reject-form textarea[name=reason]").fill("窗口与月结冲突，请改到周末")
+    page.get_by_role("button", name="驳回第 1 版").click()
+    expect(page.locator(".change-rejected")).to_contain_text("贵单位已驳回第 1 版")
+    shoot(page, screenshots, "change-portal-rejected-zh.png")
+    rejection = ChangeSignature.objects.get()
+    assert (rejection.decision, rejection.reason) == ("rejected", "窗口与月结冲突，请改到周末")
+
+    page.context.clear_cookies()
+    log_in(page, engineer)
+    page.goto(f"/tickets/{approval.plan.ticket.number}/changes/{approval.pk}/")
+    expect(page.locator(".change-rejected")).to_contain_text("窗口与月结冲突，请改到周末")
+    expect(page.locator(".change-signatures")).to_contain_text("驳回")
+    # no step can be logged on a rejected version: the form is replaced by what must happen first
+    expect(page.locator(".change-awaiting")).to_be_visible()
+    expect(page.get_by_role("button", name="记录步骤")).to_have_count(0)
+    shoot(page, screenshots, "change-engineer-rejected-zh.png")
+    assert not page_problems, page_problems

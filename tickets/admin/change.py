@@ -29,8 +29,8 @@ class ChangeApprovalAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 @admin.register(ChangeSignature)
 class ChangeSignatureAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("approval", "version", "signer", "role", "via", "signed_at")
-    list_filter = ("role", "via")
+    list_display = ("approval", "version", "signer", "role", "decision", "via", "signed_at")
+    list_filter = ("role", "decision", "via")
     list_select_related = ("approval", "signer")
 
 

@@ -1,5 +1,5 @@
 """REST API of change approvals (PROCESS §9): the form on an approved plan, the double signature
-bound to a version, the execution log and the outcome.
+bound to a version (or a rejection with its reason), the execution log and the outcome.
 
 Our staff see the change approvals of the tickets visible to them, a customer contact those of
 their organization (others are 404). Signature and execution-step rows are read-only; every write
@@ -43,7 +43,17 @@ class ChangeSignatureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeSignature
-        fields = ["id", "version", "signer", "role", "signed_at", "via", "voided"]
+        fields = [
+            "id",
+            "version",
+            "signer",
+            "role",
+            "decision",
+            "reason",
+            "signed_at",
+            "via",
+            "voided",
+        ]
         read_only_fields = fields
 
     def get_voided(self, obj: ChangeSignature) -> bool:
@@ -105,6 +115,10 @@ class ChangeApprovalCreateSerializer(ChangeApprovalFieldsSerializer):
 
 class ChangeSignInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The version you reviewed.")
+
+
+class ChangeRejectInputSerializer(ChangeSignInputSerializer):
+    reason = serializers.CharField(help_text="What must change before it can be signed.")
 
 
 class ChangeExecuteInputSerializer(serializers.Serializer):
@@ -190,6 +204,29 @@ class ChangeApprovalViewSet(
             ChangeSignature.Via.PORTAL if request.user.organization_id else ChangeSignature.Via.API
         )
         services.change_sign(approval_id=obj.pk, actor=request.user, version=version, via=via)
+        return self._reply(obj.pk)
+
+    @extend_schema(
+        summary="Reject a version",
+        description="Same signers as `sign`; the reason is required. The version cannot be "
+        "executed or signed again by that side: the engineer edits the form (a new version).",
+        request=ChangeRejectInputSerializer,
+        responses={200: ChangeApprovalOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        data = self._input(ChangeRejectInputSerializer)
+        via = (
+            ChangeSignature.Via.PORTAL if request.user.organization_id else ChangeSignature.Via.API
+        )
+        services.change_reject(
+            approval_id=obj.pk,
+            actor=request.user,
+            version=data["version"],
+            reason=data["reason"],
+            via=via,
+        )
         return self._reply(obj.pk)
 
     @extend_schema(

@@ -40,6 +40,15 @@ class SignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class RejectForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What must change before you can sign."),
+    )
+
+
 class ExecuteForm(forms.Form):
     step = forms.CharField(label=_("Step executed"), widget=forms.Textarea(attrs={"rows": 2}))
     before = forms.CharField(label=_("Value before"), required=False)

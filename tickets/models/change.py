@@ -63,14 +63,36 @@ class ChangeApproval(models.Model):
         return bool(self.outcome)
 
     def current_signatures(self) -> list["ChangeSignature"]:
-        return [s for s in self.signatures.all() if s.version == self.version]
+        """The approving signatures given on the current version (rejections excluded)."""
+        return [
+            s
+            for s in self.signatures.all()
+            if s.version == self.version and s.decision == ChangeSignature.Decision.APPROVED
+        ]
+
+    def current_rejections(self) -> list["ChangeSignature"]:
+        return [
+            s
+            for s in self.signatures.all()
+            if s.version == self.version and s.decision == ChangeSignature.Decision.REJECTED
+        ]
 
     def signed_by_role(self, role: str) -> bool:
         return any(s.role == role for s in self.current_signatures())
 
+    def decided_by_role(self, role: str) -> bool:
+        """The role has signed or rejected the current version (one decision per version)."""
+        return any(s.role == role and s.version == self.version for s in self.signatures.all())
+
 
 class ChangeSignature(models.Model):
-    """One signature of one version of a change approval (append-only)."""
+    """One decision on one version of a change approval (append-only): a signature that
+    approves it, or a rejection with its reason. Each role decides once per version; after a
+    rejection the engineer edits the form, which makes a new version to decide on."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("signed (approved)")
+        REJECTED = "rejected", _("rejected")
 
     class Role(models.TextChoices):
         CUSTOMER = "customer", _("customer's responsible person")
@@ -95,6 +117,10 @@ class ChangeSignature(models.Model):
     role = models.CharField(_("signed as"), max_length=12, choices=Role.choices)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
     via = models.CharField(_("signed through"), max_length=12, choices=Via.choices)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.APPROVED
+    )
+    reason = models.TextField(_("reason for the rejection"), blank=True)
 
     class Meta:
         ordering = ["signed_at", "id"]
@@ -107,7 +133,10 @@ class ChangeSignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.approval_id} v{self.version} {self.get_role_display()}"
+        return (
+            f"{self.approval_id} v{self.version} {self.get_role_display()} "
+            f"{self.get_decision_display()}"
+        )
 
 
 class ChangeExecutionStep(models.Model):

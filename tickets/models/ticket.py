@@ -385,6 +385,12 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", _("attachment added")
         SELF_TESTED = "self_tested", _("self-tested")
         VERIFIED = "verified", _("verified by the customer")
+        CHANGE_CREATED = "change_created", _("change approval drafted")
+        CHANGE_EDITED = "change_edited", _("change approval edited")
+        CHANGE_SIGNED = "change_signed", _("change approval signed")
+        CHANGE_REJECTED = "change_rejected", _("change approval rejected")
+        CHANGE_STEP = "change_step", _("change step executed")
+        CHANGE_FINISHED = "change_finished", _("change finished")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"

@@ -1,5 +1,6 @@
 """Change approvals (PROCESS §9): create and edit the form on an approved plan, the double
-signature (the customer's responsible person and our supervisor) bound to the version signed,
+signature (the customer's responsible person and our supervisor) bound to the version signed
+(or a rejection with its reason, which sends the form back for revision),
 the execution log inside the change window, and the outcome.
 
 A signature counts only for the version it was given on: an edit bumps `version`, so the earlier
@@ -24,10 +25,19 @@ from ..models import (
     ChangeSignature,
     SolutionPlan,
     Ticket,
+    TicketEvent,
     User,
 )
 from ..permissions import user_caps
-from .common import assert_mutable, assert_visible, lock_ticket, require
+from .common import (
+    assert_mutable,
+    assert_visible,
+    lock_ticket,
+    log_event,
+    notify_users,
+    require,
+    supervisors_of,
+)
 
 LINK_SALT = "tickets.change.sign"
 LINK_MAX_AGE = 7 * 24 * 3600  # seconds a signature link stays valid
@@ -129,7 +139,22 @@ def change_create(*, plan_id: int, actor: User, **data: object) -> ChangeApprova
     approval = ChangeApproval(plan=plan, created_by=actor, **fields)
     approval._change_reason = _("created")
     approval.save()
+    log_event(
+        ticket=ticket, kind=TicketEvent.Kind.CHANGE_CREATED, actor=actor, new=f"v{approval.version}"
+    )
+    _ask_supervisors(ticket, approval, actor)
     return approval
+
+
+def _ask_supervisors(ticket: Ticket, approval: ChangeApproval, actor: User) -> None:
+    """Tell the supervisors that a version awaits their signature."""
+    notify_users(
+        [uid for uid in supervisors_of(ticket) if uid != actor.pk],
+        ticket=ticket,
+        kind="change_sign",
+        title=_("%(number)s: change approval version %(v)s awaits your signature")
+        % {"number": ticket.number, "v": approval.version},
+    )
 
 
 @transaction.atomic
@@ -147,15 +172,22 @@ def change_update(*, approval_id: int, actor: User, **data: object) -> ChangeApp
     approval.version += 1
     approval._change_reason = _("edited: earlier signatures voided")
     approval.save()
+    log_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CHANGE_EDITED,
+        actor=actor,
+        old=f"v{approval.version - 1}",
+        new=f"v{approval.version}",
+    )
+    _ask_supervisors(ticket, approval, actor)
     return approval
 
 
 @transaction.atomic
-def change_sign(
-    *, approval_id: int, actor: User, version: int, via: str = ChangeSignature.Via.UI
+def _decide(
+    *, approval_id: int, actor: User, version: int, via: str, decision: str, reason: str = ""
 ) -> ChangeSignature:
-    """Sign the version the signer saw. A customer contact of the ticket's organization signs as
-    the customer; a supervisor (who did not write the form) as ours."""
+    """Record one role's decision (signature or rejection) on the version the signer saw."""
     ticket, approval = _locked(approval_id, actor)
     caps = user_caps(actor)
     if caps.is_customer:
@@ -165,10 +197,15 @@ def change_sign(
     elif caps.review_plan:
         role = ChangeSignature.Role.SUPERVISOR
         if actor.pk == approval.created_by_id:
-            raise DomainError(_("The author of a change approval cannot sign it as supervisor."))
+            raise DomainError(
+                _("The author of a change approval cannot sign or reject it as supervisor.")
+            )
     else:
         raise NotAllowed(
-            _("Only the customer's responsible person and a supervisor sign a change approval.")
+            _(
+                "Only the customer's responsible person and a supervisor sign or reject a "
+                "change approval."
+            )
         )
     if approval.finished:
         raise Conflict(_("This change is finished."))
@@ -177,17 +214,100 @@ def change_sign(
             _("The form changed while you were reading it: review version %(v)s and sign again.")
             % {"v": approval.version}
         )
-    if approval.signatures.filter(version=approval.version, role=role).exists():
+    earlier = approval.signatures.filter(version=approval.version, role=role).first()
+    if earlier is not None:
+        if earlier.decision == ChangeSignature.Decision.REJECTED:
+            raise Conflict(
+                _(
+                    "Version %(v)s was rejected for this side; it can be signed again only "
+                    "after the engineer revises it."
+                )
+                % {"v": approval.version}
+            )
         raise Conflict(_("This version already has that signature."))
+    reason = (reason or "").strip()
+    rejected = decision == ChangeSignature.Decision.REJECTED
+    if rejected and not reason:
+        raise DomainError(_("Say why the change is rejected."), field="reason")
     signature = ChangeSignature.objects.create(
-        approval=approval, version=approval.version, signer=actor, role=role, via=via
+        approval=approval,
+        version=approval.version,
+        signer=actor,
+        role=role,
+        via=via,
+        decision=decision,
+        reason=reason if rejected else "",
+    )
+    log_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CHANGE_REJECTED if rejected else TicketEvent.Kind.CHANGE_SIGNED,
+        actor=actor,
+        old=role,
+        new=f"v{approval.version}",
+        reason=signature.reason,
+    )
+    if rejected:
+        title = _("%(number)s: change approval version %(v)s was rejected by %(who)s")
+    elif approval.signed_by_role(ChangeSignature.Role.CUSTOMER) and approval.signed_by_role(
+        ChangeSignature.Role.SUPERVISOR
+    ):
+        title = _("%(number)s: change approval version %(v)s carries both signatures")
+    else:
+        title = _("%(number)s: change approval version %(v)s was signed by %(who)s")
+    notify_users(
+        [ticket.assignee_id, approval.created_by_id],
+        ticket=ticket,
+        kind="change_decision",
+        title=title
+        % {"number": ticket.number, "v": approval.version, "who": actor.get_full_name() or actor},
+        body=signature.reason,
     )
     return signature
 
 
+def change_sign(
+    *, approval_id: int, actor: User, version: int, via: str = ChangeSignature.Via.UI
+) -> ChangeSignature:
+    """Sign the version the signer saw. A customer contact of the ticket's organization signs as
+    the customer; a supervisor (who did not write the form) as ours."""
+    return _decide(
+        approval_id=approval_id,
+        actor=actor,
+        version=version,
+        via=via,
+        decision=ChangeSignature.Decision.APPROVED,
+    )
+
+
+def change_reject(
+    *, approval_id: int, actor: User, version: int, reason: str, via: str = ChangeSignature.Via.UI
+) -> ChangeSignature:
+    """Reject the version the signer saw, with a reason: it cannot be executed, and the engineer
+    revises the form (a new version) to ask again. Same signers as `change_sign`."""
+    return _decide(
+        approval_id=approval_id,
+        actor=actor,
+        version=version,
+        via=via,
+        decision=ChangeSignature.Decision.REJECTED,
+        reason=reason,
+    )
+
+
 def change_ready(approval: ChangeApproval, *, now: dt.datetime) -> None:
     """Refuse execution unless both signatures on the current version and inside the window."""
-    roles = set(approval.signatures.filter(version=approval.version).values_list("role", flat=True))
+    decisions = dict(
+        approval.signatures.filter(version=approval.version).values_list("role", "decision")
+    )
+    if ChangeSignature.Decision.REJECTED in decisions.values():
+        raise DomainError(
+            _(
+                "Version %(v)s of the change approval was rejected: revise the form and ask "
+                "for the signatures again."
+            )
+            % {"v": approval.version}
+        )
+    roles = set(decisions)
     missing = {ChangeSignature.Role.CUSTOMER, ChangeSignature.Role.SUPERVISOR} - roles
     if missing:
         raise DomainError(
@@ -221,7 +341,7 @@ def change_execute_step(
         raise DomainError(_("Say which step was executed."), field="step")
     now = timezone.now()
     change_ready(approval, now=now)
-    return ChangeExecutionStep.objects.create(
+    row = ChangeExecutionStep.objects.create(
         approval=approval,
         at=now,
         step=step,
@@ -229,6 +349,8 @@ def change_execute_step(
         after=(after or "").strip(),
         actor=actor,
     )
+    log_event(ticket=ticket, kind=TicketEvent.Kind.CHANGE_STEP, actor=actor, new=step[:200])
+    return row
 
 
 @transaction.atomic
@@ -247,6 +369,13 @@ def change_finish(*, approval_id: int, actor: User, outcome: str, note: str = ""
     approval.finished_at = timezone.now()
     approval._change_reason = _("finished")
     approval.save()
+    log_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CHANGE_FINISHED,
+        actor=actor,
+        new=outcome,
+        reason=approval.outcome_note,
+    )
     return approval
 
 

@@ -1,10 +1,13 @@
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError, NotAllowed
-from ..models import Status, Ticket, TicketEvent, User
+from ..models import Notification, Status, Ticket, TicketEvent, User
 from ..permissions import user_caps
+from ..roles import Role
 from ..selectors import ticket_visible_to
 
 
@@ -79,3 +82,31 @@ def log_event(
     row = event_row(ticket=ticket, kind=kind, actor=actor, old=old, new=new, reason=reason)
     row.save()
     return row
+
+
+def notify_users(
+    recipients: Iterable[User | int | None],
+    *,
+    ticket: Ticket,
+    kind: str,
+    title: str,
+    body: str = "",
+) -> None:
+    ids = {r.pk if isinstance(r, User) else r for r in recipients} - {None}
+    Notification.objects.bulk_create(
+        Notification(
+            recipient_id=uid, ticket=ticket, kind=kind, title=title[:200], body=body, email=False
+        )
+        for uid in sorted(ids)
+    )
+
+
+def supervisors_of(ticket: Ticket) -> list[int]:
+    """The team lead of the ticket's team; without one, every supervisor."""
+    if ticket.team_id and ticket.team.lead_id:
+        return [ticket.team.lead_id]
+    return list(
+        User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )

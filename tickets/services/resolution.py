@@ -7,7 +7,7 @@ notifies in-app in the same transaction. Rules that need no database live in
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +30,6 @@ from ..models import (
     EscalationRequest,
     Message,
     MessageKind,
-    Notification,
     PlanReview,
     SolutionPlan,
     Status,
@@ -40,8 +39,9 @@ from ..models import (
     Workaround,
 )
 from ..permissions import user_caps
-from ..roles import Role
 from .common import assert_mutable, assert_visible, lock_ticket, require
+from .common import notify_users as _notify
+from .common import supervisors_of as _supervisors_of
 
 # Statuses in which diagnosis is expected to progress (a stall there proposes a consultation).
 DIAGNOSIS_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
@@ -61,34 +61,6 @@ def _open_ticket(ticket_id: int, actor: User) -> Ticket:
     if not ticket.is_open:
         raise Conflict(_("The ticket is closed."))
     return ticket
-
-
-def _notify(
-    recipients: Iterable[User | int | None],
-    *,
-    ticket: Ticket,
-    kind: str,
-    title: str,
-    body: str = "",
-) -> None:
-    ids = {r.pk if isinstance(r, User) else r for r in recipients} - {None}
-    Notification.objects.bulk_create(
-        Notification(
-            recipient_id=uid, ticket=ticket, kind=kind, title=title[:200], body=body, email=False
-        )
-        for uid in sorted(ids)
-    )
-
-
-def _supervisors_of(ticket: Ticket) -> list[int]:
-    """The team lead of the ticket's team; without one, every supervisor."""
-    if ticket.team_id and ticket.team.lead_id:
-        return [ticket.team.lead_id]
-    return list(
-        User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 # --- tier escalation (升级申请) ------------------------------------------------------------

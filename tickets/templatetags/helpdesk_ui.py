@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from ..models import Channel, Status, TicketEvent
+from ..models import ChangeApproval, ChangeSignature, Channel, Status, TicketEvent
 from ..workflow import customer_status
 
 register = template.Library()
@@ -91,6 +91,17 @@ def event_summary(event: TicketEvent) -> str:
         return _("via %(channel)s") % {"channel": channel}
     if event.kind == kind.FOLLOWER:
         return f"+ {event.new}" if event.new else f"− {event.old}"
+    if event.kind in (kind.CHANGE_SIGNED, kind.CHANGE_REJECTED):
+        try:
+            role = ChangeSignature.Role(event.old).label
+        except ValueError:
+            role = event.old
+        return _("%(version)s, as %(role)s") % {"version": event.new, "role": role}
+    if event.kind == kind.CHANGE_FINISHED:
+        try:
+            return str(ChangeApproval.Outcome(event.new).label)
+        except ValueError:
+            return event.new
     if event.kind == kind.HANDED_BACK:
         return _("from %(who)s") % {"who": event.old} if event.old else ""
     if event.old and event.new:

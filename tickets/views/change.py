@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 from .. import resolution_selectors as rsel
 from .. import selectors
 from ..errors import DomainError
-from ..forms.change import ChangeForm, ExecuteForm, FinishForm, RequestSignatureForm, SignForm
+from ..forms.change import (
+    ChangeForm,
+    ExecuteForm,
+    FinishForm,
+    RejectForm,
+    RequestSignatureForm,
+    SignForm,
+)
 from ..forms.common import apply_domain_error
 from ..models import ChangeApproval, ChangeSignature, Ticket
 from ..permissions import user_caps
@@ -84,8 +91,12 @@ def change_detail(request: HttpRequest, number: str, pk: int) -> HttpResponse:
             "can_sign": caps.review_plan
             and not approval.finished
             and approval.created_by_id != request.user.pk
-            and not approval.signed_by_role(ChangeSignature.Role.SUPERVISOR),
+            and not approval.decided_by_role(ChangeSignature.Role.SUPERVISOR),
             "sign_form": SignForm(initial={"version": approval.version}),
+            "reject_form": RejectForm(initial={"version": approval.version}),
+            "rejections": approval.current_rejections(),
+            "signed": approval.signed_by_role(ChangeSignature.Role.CUSTOMER)
+            and approval.signed_by_role(ChangeSignature.Role.SUPERVISOR),
             "execute_form": ExecuteForm(),
             "finish_form": FinishForm(),
             "request_form": RequestSignatureForm(organization_id=ticket.organization_id),
@@ -117,6 +128,20 @@ def change_sign(request: HttpRequest, number: str, pk: int) -> HttpResponse:
         SignForm,
         lambda a, d: services.change_sign(
             approval_id=a.pk, actor=request.user, version=d["version"]
+        ),
+    )
+
+
+@engineer_required
+@require_POST
+def change_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    return _post(
+        request,
+        number,
+        pk,
+        RejectForm,
+        lambda a, d: services.change_reject(
+            approval_id=a.pk, actor=request.user, version=d["version"], reason=d["reason"]
         ),
     )
 
@@ -165,21 +190,40 @@ def change_request_signature(request: HttpRequest, number: str, pk: int) -> Http
 def _sign_page(
     request: HttpRequest, approval: ChangeApproval, *, signer, via: str, template: str, **ctx
 ) -> HttpResponse:
-    form = SignForm(request.POST or None, initial={"version": approval.version})
-    if request.method == "POST" and form.is_valid():
+    """Sign or reject (button `decision=reject`, with a reason) the version shown."""
+    rejecting = request.method == "POST" and request.POST.get("decision") == "reject"
+    initial = {"version": approval.version}
+    form = SignForm(None if rejecting else request.POST or None, initial=initial)
+    reject_form = RejectForm(request.POST if rejecting else None, initial=initial)
+    bound = reject_form if rejecting else form
+    if request.method == "POST" and bound.is_valid():
+        data = bound.cleaned_data
         try:
-            services.change_sign(
-                approval_id=approval.pk, actor=signer, version=form.cleaned_data["version"], via=via
-            )
+            if rejecting:
+                services.change_reject(
+                    approval_id=approval.pk,
+                    actor=signer,
+                    version=data["version"],
+                    reason=data["reason"],
+                    via=via,
+                )
+            else:
+                services.change_sign(
+                    approval_id=approval.pk, actor=signer, version=data["version"], via=via
+                )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            apply_domain_error(bound, exc)
         else:
-            messages.success(request, _("Thank you: your signature is recorded."))
+            messages.success(
+                request,
+                _("Your rejection is recorded; the engineer will revise the change.")
+                if rejecting
+                else _("Thank you: your signature is recorded."),
+            )
             return redirect(request.path)
-    signed = any(
-        s.role == ChangeSignature.Role.CUSTOMER
-        for s in approval.signatures.filter(version=approval.version)
-    )
+    decision = approval.signatures.filter(
+        version=approval.version, role=ChangeSignature.Role.CUSTOMER
+    ).first()
     return render(
         request,
         template,
@@ -187,9 +231,12 @@ def _sign_page(
             "approval": approval,
             "ticket": approval.plan.ticket,
             "form": form,
-            "signed": signed,
+            "reject_form": reject_form,
+            "rejecting": rejecting,
+            "decision": decision,
             **ctx,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

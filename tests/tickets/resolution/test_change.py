@@ -327,3 +327,163 @@ def test_a_link_sent_before_an_edit_no_longer_signs(change, customer, engineer):
     assert response.status_code == 410
     assert "edited after this link was sent" in response.content.decode()
     assert not ChangeSignature.objects.exists()
+
+
+# --- rejection, timeline, notifications ---------------------------------------------------------
+
+
+def test_a_rejection_blocks_execution_until_a_revised_version_is_signed(
+    travel, change, engineer, customer, supervisor
+):
+    with pytest.raises(DomainError) as no_reason:
+        chg.change_reject(approval_id=change.pk, actor=customer, version=1, reason="  ")
+    assert no_reason.value.field == "reason"
+    chg.change_sign(approval_id=change.pk, actor=supervisor, version=1)
+    rejection = chg.change_reject(
+        approval_id=change.pk, actor=customer, version=1, reason="窗口与月结冲突", via="portal"
+    )
+    assert (rejection.decision, rejection.role, rejection.reason) == (
+        "rejected",
+        "customer",
+        "窗口与月结冲突",
+    )
+    change.refresh_from_db()
+    assert change.current_rejections() == [rejection]
+    assert not change.signed_by_role("customer")
+    # The same side cannot sign the rejected version; execution is refused with the reason.
+    with pytest.raises(Conflict, match="rejected"):
+        chg.change_sign(approval_id=change.pk, actor=customer, version=1)
+    travel.move_to(nov(23, 23, 0))
+    with pytest.raises(DomainError, match="rejected"):
+        chg.change_execute_step(approval_id=change.pk, actor=engineer, step="升级")
+    # The engineer revises: version 2 needs both signatures again, then executes.
+    travel.move_to(nov(23, 10, 0))
+    chg.change_update(
+        approval_id=change.pk,
+        actor=engineer,
+        **form(window_start=nov(24, 22, 0), window_end=nov(25, 2, 0)),
+    )
+    change.refresh_from_db()
+    assert change.version == 2 and change.current_rejections() == []
+    sign_both(change, customer, supervisor)
+    travel.move_to(nov(24, 23, 0))
+    chg.change_execute_step(approval_id=change.pk, actor=engineer, step="升级")
+    # All three decisions stay in the audit trail.
+    assert list(change.signatures.order_by("id").values_list("version", "role", "decision")) == [
+        (1, "supervisor", "approved"),
+        (1, "customer", "rejected"),
+        (2, "customer", "approved"),
+        (2, "supervisor", "approved"),
+    ]
+
+
+def test_who_may_reject(change, engineer, colleague, other_customer, supervisor):
+    for actor in (other_customer, colleague, engineer):
+        with pytest.raises(NotAllowed):
+            chg.change_reject(approval_id=change.pk, actor=actor, version=1, reason="不行")
+    with pytest.raises(Conflict):  # only the version the signer saw
+        chg.change_reject(approval_id=change.pk, actor=supervisor, version=2, reason="不行")
+    chg.change_reject(approval_id=change.pk, actor=supervisor, version=1, reason="回退方案不完整")
+    with pytest.raises(Conflict):  # one decision per side and version
+        chg.change_sign(approval_id=change.pk, actor=supervisor, version=1)
+    assert ChangeSignature.objects.get().decision == "rejected"
+
+
+def test_every_step_is_on_the_ticket_timeline(travel, change, engineer, customer, supervisor):
+    ticket = change.plan.ticket
+    chg.change_reject(approval_id=change.pk, actor=customer, version=1, reason="窗口冲突")
+    chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="中断 5 分钟"))
+    sign_both(ChangeApproval.objects.get(), customer, supervisor)
+    travel.move_to(nov(23, 23, 0))
+    chg.change_execute_step(approval_id=change.pk, actor=engineer, step="升级到 v1.3")
+    chg.change_finish(approval_id=change.pk, actor=engineer, outcome="success", note="顺利")
+    rows = list(
+        ticket.events.filter(kind__startswith="change_").values_list(
+            "kind", "actor", "old", "new", "reason"
+        )
+    )
+    assert rows == [
+        ("change_created", engineer.pk, "", "v1", ""),
+        ("change_rejected", customer.pk, "customer", "v1", "窗口冲突"),
+        ("change_edited", engineer.pk, "v1", "v2", ""),
+        ("change_signed", customer.pk, "customer", "v2", ""),
+        ("change_signed", supervisor.pk, "supervisor", "v2", ""),
+        ("change_step", engineer.pk, "", "升级到 v1.3", ""),
+        ("change_finished", engineer.pk, "", "success", "顺利"),
+    ]
+    from tickets.templatetags.helpdesk_ui import event_summary
+
+    events = {e.kind: e for e in ticket.events.filter(kind__startswith="change_")}
+    assert event_summary(events["change_rejected"]) == "v1, as customer's responsible person"
+    assert event_summary(events["change_finished"]) == "succeeded"
+    # The timeline is internal: the customer's view of the ticket does not list these.
+    from tickets.selectors import event_list
+
+    assert not event_list(ticket=ticket, user=customer).filter(kind__startswith="change_")
+
+
+def test_signers_and_the_engineer_are_notified(change, engineer, customer, supervisor):
+    from tickets.models import Notification
+    from tickets.services.common import supervisors_of
+
+    ticket = change.plan.ticket
+    asked = set(Notification.objects.filter(kind="change_sign").values_list("recipient", flat=True))
+    assert asked and asked == set(supervisors_of(ticket)) - {engineer.pk}
+    chg.change_reject(approval_id=change.pk, actor=customer, version=1, reason="窗口冲突")
+    note = Notification.objects.get(kind="change_decision")
+    assert note.recipient == engineer
+    assert "rejected" in note.title and note.body == "窗口冲突"
+
+
+def test_reject_in_the_portal_the_link_and_the_api(change, customer, supervisor, engineer):
+    client = Client()
+    client.force_login(customer)
+    page = client.get(f"/portal/changes/{change.pk}/").content.decode()
+    assert "Reject this change" in page
+    missing = client.post(f"/portal/changes/{change.pk}/", {"version": 1, "decision": "reject"})
+    assert missing.status_code == 400
+    assert "This field is required" in missing.content.decode()
+    assert not ChangeSignature.objects.exists()
+    done = client.post(
+        f"/portal/changes/{change.pk}/", {"version": 1, "decision": "reject", "reason": "先停机"}
+    )
+    assert done.status_code == 302
+    page = client.get(f"/portal/changes/{change.pk}/").content.decode()
+    assert "rejected version 1" in page and "Sign the change approval" not in page
+    # By the email link, after a revision.
+    chg.change_update(approval_id=change.pk, actor=engineer, **form(risk="停机 10 分钟"))
+    token = chg.change_sign_token(ChangeApproval.objects.get(), customer)
+    anon = Client()
+    again = anon.post(
+        f"/portal/changes/sign/{token}/", {"version": 2, "decision": "reject", "reason": "还不行"}
+    )
+    assert again.status_code == 302
+    assert ChangeSignature.objects.filter(via="email_link", decision="rejected").count() == 1
+    # The supervisor, through the API; the reason is required (400 with the field).
+    api = APIClient()
+    api.force_authenticate(supervisor)
+    bad = api.post(f"/api/v1/changes/{change.pk}/reject/", {"version": 2}, format="json")
+    assert bad.status_code == 400 and "reason" in bad.json()
+    ok = api.post(
+        f"/api/v1/changes/{change.pk}/reject/", {"version": 2, "reason": "缺回退"}, format="json"
+    )
+    assert ok.status_code == 200
+    sigs = ok.json()["signatures"]
+    assert [(s["role"], s["decision"], s["reason"]) for s in sigs if not s["voided"]] == [
+        ("customer", "rejected", "还不行"),
+        ("supervisor", "rejected", "缺回退"),
+    ]
+
+
+def test_supervisor_rejects_on_the_engineer_page(change, supervisor):
+    client = Client()
+    client.force_login(supervisor)
+    number = change.plan.ticket.number
+    page = client.get(f"/tickets/{number}/changes/{change.pk}/").content.decode()
+    assert "Reject version 1" in page
+    client.post(
+        f"/tickets/{number}/changes/{change.pk}/reject/", {"version": 1, "reason": "缺测试"}
+    )
+    assert ChangeSignature.objects.get().decision == "rejected"
+    page = client.get(f"/tickets/{number}/changes/{change.pk}/").content.decode()
+    assert "was rejected by" in page and "Reject version 1" not in page
