@@ -33,6 +33,7 @@ from tickets.services import closure
 from tickets.services.conversation import EDITABLE_FIELDS
 
 from . import serializers as s
+from .closure import ClosureActionsMixin
 from .permissions import CanViewInternal
 
 # Everything the detail serializer renders, loaded in a fixed number of queries.
@@ -84,7 +85,7 @@ class UserLanguageMixin:
         responses={200: s.TicketDetailOutputSerializer, **_errors(404)},
     ),
 )
-class TicketViewSet(UserLanguageMixin, viewsets.GenericViewSet):
+class TicketViewSet(UserLanguageMixin, ClosureActionsMixin, viewsets.GenericViewSet):
     # No docstring: drf-spectacular would use it as every operation's description.
 
     queryset = Ticket.objects.none()

@@ -6,9 +6,11 @@ import time_machine
 
 from sla.services import calendars
 from tests.factories import MembershipFactory, UserFactory
-from tests.sla.conftest import MON, URGENT, register_assigned
-from tickets.models import Seniority
+from tests.sla.conftest import MON, URGENT, register_assigned, start_work
+from tickets import services
+from tickets.models import Seniority, Status, Ticket
 from tickets.roles import Role
+from tickets.services import closure
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +65,19 @@ def colleague(team):
 def urgent(travel, agent, org, team, engineer):
     """An urgent ticket of `org` assigned to `engineer` at Monday 10:12."""
     return register_assigned(agent, org, team, engineer, level=URGENT)
+
+
+@pytest.fixture
+def resolved(travel, agent, org, team, engineer, customer) -> Ticket:
+    ticket = register_assigned(agent, org, team, engineer, contact=customer)
+    start_work(ticket, engineer)
+    services.ticket_transition(ticket_id=ticket.pk, actor=engineer, to=Status.RESOLVED)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+@pytest.fixture
+def tested(resolved, engineer) -> Ticket:
+    closure.selftest_record(
+        ticket_id=resolved.pk, actor=engineer, passed=True, notes="登录 10 次均成功"
+    )
+    return Ticket.objects.get(pk=resolved.pk)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from knowledge.models import TicketArticle
 from sla.models import ClockKind, ClockState
 from tests.knowledge.factories import ArticleFactory
-from tests.sla.conftest import clock, register_assigned, start_work
+from tests.sla.conftest import clock, register_assigned
 from tickets import services
 from tickets.errors import DomainError, InvalidTransition
 from tickets.models import (
@@ -24,22 +24,6 @@ from tickets.models import (
     Verification,
 )
 from tickets.services import closure
-
-
-@pytest.fixture
-def resolved(travel, agent, org, team, engineer, customer) -> Ticket:
-    ticket = register_assigned(agent, org, team, engineer, contact=customer)
-    start_work(ticket, engineer)
-    services.ticket_transition(ticket_id=ticket.pk, actor=engineer, to=Status.RESOLVED)
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-@pytest.fixture
-def tested(resolved, engineer) -> Ticket:
-    closure.selftest_record(
-        ticket_id=resolved.pk, actor=engineer, passed=True, notes="登录 10 次均成功"
-    )
-    return Ticket.objects.get(pk=resolved.pk)
 
 
 def link(ticket: Ticket, token: str | None = None) -> str:
