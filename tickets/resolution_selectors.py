@@ -142,12 +142,15 @@ def plan_changes_since_review(plan: SolutionPlan) -> list[FieldChange] | None:
 
 def requirements_visible_to(user: User) -> QuerySet[Requirement]:
     """Staff who see every organization see every requirement; others the ones they created or
-    whose linked tickets they see. Customers see none here."""
+    whose linked tickets they see; a customer their own organization's (the portal shows them
+    without the internal assessment; the API stays staff-only)."""
     caps = user_caps(user)
     qs = Requirement.objects.select_related(
         "organization", "contact", "source_ticket", "created_by", "evaluated_by", "uat_by"
     ).prefetch_related("tickets")
-    if caps.is_customer or not (caps.view_all or caps.work):
+    if caps.is_customer:
+        return qs.filter(organization_id=user.organization_id)
+    if not (caps.view_all or caps.work):
         return qs.none()
     if caps.view_all:
         return qs

@@ -135,3 +135,30 @@ class UatForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PortalRequirementForm(forms.Form):
+    """A customer's requirement for their own organization: the service checks the tickets."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("What do you need, and why?"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=Requirement.Kind.choices)
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=Requirement.Priority.choices,
+        initial=Requirement.Priority.P2,
+        help_text=_("P0 only when your core business depends on it."),
+    )
+    tickets = forms.CharField(
+        label=_("Related tickets"),
+        required=False,
+        max_length=500,
+        help_text=_("Ticket numbers of your organization, separated by commas or spaces."),
+    )
+
+    def clean_tickets(self) -> list[str]:
+        raw = self.cleaned_data.get("tickets") or ""
+        numbers = [n.strip().upper() for n in raw.replace(",", " ").replace("，", " ").split()]
+        return list(dict.fromkeys(n for n in numbers if n))

@@ -52,7 +52,7 @@ def assert_email_list(value: str, *, field: str) -> None:
 
 def event_row(
     *,
-    ticket: Ticket,
+    ticket: Ticket | None,
     kind: str,
     actor: User | None,
     old: object = "",
@@ -72,7 +72,7 @@ def event_row(
 
 def log_event(
     *,
-    ticket: Ticket,
+    ticket: Ticket | None,
     kind: str,
     actor: User | None,
     old: object = "",
@@ -87,7 +87,7 @@ def log_event(
 def notify_users(
     recipients: Iterable[User | int | None],
     *,
-    ticket: Ticket,
+    ticket: Ticket | None,
     kind: str,
     title: str,
     body: str = "",

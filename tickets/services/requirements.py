@@ -22,8 +22,9 @@ from ..mail.outbound import email_queue
 from ..models import Organization, Requirement, Ticket, User
 from ..numbering import next_number
 from ..permissions import user_caps
+from ..roles import Role
 from ..selectors import ticket_visible_to
-from .common import assert_mutable, require
+from .common import assert_mutable, notify_users, require
 
 DEFAULT_TARGET = (3, "wd")
 
@@ -64,14 +65,23 @@ def requirement_create(
     contact: User | None = None,
     linked_ticket_ids: Sequence[int] = (),
 ) -> Requirement:
-    require(actor, "work")
+    """Register a requirement. Our staff register it for an organization (or from a ticket,
+    taking its organization and contact); a customer registers it for their own organization,
+    as its contact, directly or from one of its tickets."""
+    customer = user_caps(actor).is_customer
+    if customer:
+        organization, contact = actor.organization, actor
+    else:
+        require(actor, "work")
     source = None
     if source_ticket_id is not None:
         source = ticket_visible_to(actor).select_for_update().filter(pk=source_ticket_id).first()
         if source is None:
             raise NotAllowed(_("You are not allowed to do this."))
         assert_mutable(source)
-        organization, contact = source.organization, source.contact
+        organization = source.organization
+        if not customer:
+            contact = source.contact
     if organization is None:
         raise DomainError(_("Choose the customer's organization."), field="organization")
     if contact is not None and contact.organization_id != organization.pk:
@@ -103,6 +113,15 @@ def requirement_create(
     requirement.tickets.set(linked)
     if source is not None:
         sla_services.sla_on_event(ticket=source, event="requirement_created", at=now, actor=actor)
+    notify_users(
+        User.objects.filter(
+            groups__name=Role.PRODUCT_MANAGER, is_active=True, organization__isnull=True
+        ).exclude(pk=actor.pk),
+        ticket=source,
+        kind="requirement_created",
+        title=_("%(number)s awaits your feasibility evaluation: %(title)s")
+        % {"number": requirement.number, "title": requirement.title},
+    )
     return requirement
 
 

@@ -98,11 +98,11 @@ def test_accepted_requirement_ends_with_uat(travel, urgent, engineer, product_ma
     assert (done.state, done.uat_result) == (Requirement.State.DONE, "passed")
 
 
-def test_creation_refusals(travel, urgent, engineer, outsider_engineer, customer):
+def test_creation_refusals(travel, urgent, engineer, outsider_engineer, customer, other_customer):
     with pytest.raises(NotAllowed):
         from_ticket(urgent, outsider_engineer)
     with pytest.raises(NotAllowed):
-        from_ticket(urgent, customer)
+        from_ticket(urgent, other_customer)
     with pytest.raises(DomainError) as bad:
         from_ticket(urgent, engineer, priority="P3")
     assert bad.value.field == "priority"
@@ -194,3 +194,62 @@ def test_requirement_pages(client, travel, urgent, engineer, product_manager, ou
 
     client.force_login(outsider_engineer)
     assert client.get(detail).status_code == 404
+
+
+# --- the customer portal -------------------------------------------------------------------
+
+
+def test_a_customer_raises_one_for_their_own_organization(
+    travel, urgent, customer, product_manager
+):
+    requirement = from_ticket(urgent, customer, priority="P2")
+    assert (requirement.organization, requirement.contact) == (urgent.organization, customer)
+    assert requirement.source_ticket == urgent and list(requirement.tickets.all()) == [urgent]
+    assert requirement.created_by == customer and requirement.evaluation_due_at is not None
+    note = product_manager.notifications.get(kind="requirement_created")
+    assert requirement.number in note.title
+
+
+def test_a_customer_cannot_link_another_organizations_ticket(travel, urgent, other_customer):
+    with pytest.raises(DomainError) as refused:
+        svc.requirement_create(
+            actor=other_customer,
+            title="t",
+            description="d",
+            kind="new_feature",
+            priority="P1",
+            linked_ticket_ids=[urgent.pk],
+        )
+    assert refused.value.field == "tickets"
+    assert not Requirement.objects.exists()
+
+
+def test_portal_pages(client, travel, urgent, customer, other_customer, product_manager):
+    client.force_login(customer)
+    create = reverse("portal:requirement_create") + f"?ticket={urgent.number}"
+    assert urgent.number in client.get(create).content.decode()
+    data = {"title": "报表导出 PDF", "description": "月报需要 PDF", "kind": "new_feature"}
+    refused = client.post(create, {**data, "priority": "P1", "tickets": "TS-19990101-001"})
+    assert refused.status_code == 400 and "TS-19990101-001" in refused.content.decode()
+    assert client.post(create, data).status_code == 400  # no priority: a form error
+    assert not Requirement.objects.exists()
+    response = client.post(create, {**data, "priority": "P1", "tickets": urgent.number.lower()})
+    requirement = Requirement.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:requirement", args=[requirement.number])
+    assert requirement.number in client.get(reverse("portal:requirements")).content.decode()
+    assert (
+        requirement.number
+        in client.get(reverse("portal:detail", args=[urgent.number])).content.decode()
+    )
+
+    evaluate(requirement, product_manager)
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        "implementable" in page and "可复用现有导出模块" not in page
+    )  # the outcome, not the assessment
+
+    client.force_login(other_customer)
+    assert client.get(response["Location"]).status_code == 404
+    assert requirement.number not in client.get(reverse("portal:requirements")).content.decode()
+    assert client.get(create).status_code == 404
