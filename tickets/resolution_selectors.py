@@ -175,3 +175,44 @@ def change_approvals_visible_to(user: User) -> QuerySet[ChangeApproval]:
             Prefetch("steps", queryset=ChangeExecutionStep.objects.select_related("actor")),
         )
     )
+
+
+def verification_state(ticket: Ticket) -> dict[str, Any]:
+    """Where the customer's verification of the ticket's current round stands (PROCESS §12)."""
+    from .services import closure
+
+    rows = list(ticket.verifications.select_related("user"))
+    return {
+        "round": ticket.reopen_count,
+        "status": ticket.status,
+        "awaiting_verification": closure.awaiting_verification(ticket),
+        "verification": next((v for v in rows if v.round == ticket.reopen_count), None),
+        "earlier": [v for v in rows if v.round != ticket.reopen_count],
+    }
+
+
+def closure_state(ticket: Ticket) -> dict[str, Any]:
+    """The current round's self-test outcome, verification, closure record and the knowledge
+    articles linked to the ticket (our staff's view before and after closing)."""
+    from knowledge.models import TicketArticle
+
+    from .services import closure
+
+    record = (
+        ticket.closures.filter(round=ticket.reopen_count)
+        .select_related("author")
+        .prefetch_related("people")
+        .first()
+    )
+    links = TicketArticle.objects.filter(ticket=ticket).select_related("article")
+    return {
+        "round": ticket.reopen_count,
+        "status": ticket.status,
+        "selftest_passed": closure.selftest_passed(ticket),
+        "verification": closure.verification_for_round(ticket),
+        "record": record,
+        "articles": [
+            {"id": ln.article_id, "title": ln.article.title, "relation": ln.relation}
+            for ln in links
+        ],
+    }

@@ -21,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tickets import resolution_selectors as rsel
 from tickets.models import ClosureRecord, SelfTest, Ticket, Verification
 from tickets.services import closure
 
@@ -124,19 +125,6 @@ class ClosureActionsMixin:
     get_object: Any
     _input: Any
 
-    def _verification_state(self, ticket: Ticket) -> dict[str, Any]:
-        rows = list(ticket.verifications.select_related("user"))
-        current = next((v for v in rows if v.round == ticket.reopen_count), None)
-        return VerificationStateSerializer(
-            {
-                "round": ticket.reopen_count,
-                "status": ticket.status,
-                "awaiting_verification": closure.awaiting_verification(ticket),
-                "verification": current,
-                "earlier": [v for v in rows if v.round != ticket.reopen_count],
-            }
-        ).data
-
     @extend_schema(
         methods=["GET"],
         summary="Self-tests of every round (staff only)",
@@ -200,7 +188,7 @@ class ClosureActionsMixin:
                 comment=data["comment"],
             )
             ticket = Ticket.objects.get(pk=ticket.pk)
-        return Response(self._verification_state(ticket))
+        return Response(VerificationStateSerializer(rsel.verification_state(ticket)).data)
 
     @extend_schema(
         summary="This round's closure record and linked articles (staff only)",
@@ -214,28 +202,5 @@ class ClosureActionsMixin:
         permission_classes=[IsAuthenticated, CanViewInternal],
     )
     def closure(self, request: Request, number: str) -> Response:
-        from knowledge.models import TicketArticle
-
         ticket = self.get_object()
-        record = (
-            ticket.closures.filter(round=ticket.reopen_count)
-            .select_related("author")
-            .prefetch_related("people")
-            .first()
-        )
-        links = TicketArticle.objects.filter(ticket=ticket).select_related("article")
-        return Response(
-            ClosureStateSerializer(
-                {
-                    "round": ticket.reopen_count,
-                    "status": ticket.status,
-                    "selftest_passed": closure.selftest_passed(ticket),
-                    "verification": closure.verification_for_round(ticket),
-                    "record": record,
-                    "articles": [
-                        {"id": ln.article_id, "title": ln.article.title, "relation": ln.relation}
-                        for ln in links
-                    ],
-                }
-            ).data
-        )
+        return Response(ClosureStateSerializer(rsel.closure_state(ticket)).data)

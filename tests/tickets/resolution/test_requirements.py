@@ -253,3 +253,19 @@ def test_portal_pages(client, travel, urgent, customer, other_customer, product_
     assert client.get(response["Location"]).status_code == 404
     assert requirement.number not in client.get(reverse("portal:requirements")).content.decode()
     assert client.get(create).status_code == 404
+
+
+def test_the_portal_list_costs_the_same_for_more_requirements(
+    client, travel, urgent, customer, django_assert_max_num_queries
+):
+    client.force_login(customer)
+    url = reverse("portal:requirements")
+    from_ticket(urgent, customer)
+    client.get(url)  # warm the session and the caches
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for i in range(5):
+        from_ticket(urgent, customer, title=f"需求 {i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count("RD-") >= 6
