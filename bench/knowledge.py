@@ -211,6 +211,10 @@ def seed_ticket_docs(*, console: Console) -> int:
         transaction.atomic(),
         connection.connection.cursor(name="kb_docs") as source,
     ):
+        # On a first run the documents table is empty when the cursor is planned; a nested
+        # loop anti join would then rescan every row this loop inserts, for each ticket.
+        with connection.cursor() as settings:
+            settings.execute("SET LOCAL enable_nestloop = off")
         source.itersize = BATCH
         source.execute(sql, [MessageKind.REPLY, MessageKind.WORKLOG])
         while rows := source.fetchmany(BATCH):
