@@ -38,7 +38,7 @@ GOAL_P95_MS = 50.0
 BATCH = 5_000
 
 ARTICLE_COLUMNS = (
-    "title", "symptom", "diagnosis", "solution", "prevention", "product", "product_version",
+    "id", "title", "symptom", "diagnosis", "solution", "prevention", "product", "product_version",
     "category_id", "audience", "status", "author_id", "reviewer_id", "created_at", "updated_at",
     "published_at", "reviewed_at", "review_due", "search_tokens", "search_vector",
 )  # fmt: skip
@@ -105,17 +105,21 @@ def tsvector_literal(*weighted: tuple[tuple[str, ...], str]) -> str:
     return " ".join(f"'{token}':{','.join(pos)}" for token, pos in positions.items())
 
 
-def _vector(*parts: tuple[str, str]) -> tuple[str, str]:
-    """(search_tokens, search_vector literal) for (text, weight) parts."""
+def _vector(bucket: str, *parts: tuple[str, str]) -> tuple[str, str]:
+    """(search_tokens, search_vector literal) for (text, weight) parts, with the document's
+    bucket lexeme as `knowledge.services.indexing` adds it."""
     weighted = [(sum((_tokens(t) for t in text.split("\x00") if t), ()), w) for text, w in parts]
     tokens = " ".join(" ".join(tokens) for tokens, _w in weighted if tokens)
-    return tokens, tsvector_literal(*weighted)
+    return tokens, f"{tsvector_literal(*weighted)} '{bucket}'"
 
 
 def article_rows(
-    *, count: int, authors: list[int], categories: list[int], seed: int
+    *, count: int, first_id: int, authors: list[int], categories: list[int], seed: int
 ) -> Iterator[tuple]:
+    """Rows with explicit ids (from `first_id`): the bucket lexeme is derived from the id."""
     from bench import texts
+    from knowledge.models import ARTICLE_BUCKET
+    from knowledge.search import bucket_lexeme
 
     rng = random.Random(seed)
     titles, descriptions = texts.title_pool(rng), texts.description_pool(rng)
@@ -130,11 +134,15 @@ def article_rows(
         published = rng.random() < 0.9
         created = now - dt.timedelta(days=rng.uniform(1, 700))
         head = "\x00".join((title, product, version))
+        pk = first_id + i
         tokens, vector = _vector(
-            (head, "A"), (symptom, "B"), ("\x00".join((diagnosis, solution, prevention)), "C")
+            bucket_lexeme(pk, ARTICLE_BUCKET),
+            (head, "A"),
+            (symptom, "B"),
+            ("\x00".join((diagnosis, solution, prevention)), "C"),
         )
         yield (
-            title, symptom, diagnosis, solution, prevention, product, version,
+            pk, title, symptom, diagnosis, solution, prevention, product, version,
             rng.choice(categories) if categories else None,
             "public" if rng.random() < 0.7 else "internal",
             "published" if published else rng.choice(("draft", "in_review", "retired")),
@@ -161,7 +169,8 @@ def _copy(table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> int:
 
 
 def seed_articles(*, target: int, console: Console) -> int:
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.db.models import Max
 
     from knowledge.models import Article
     from tickets.models import Category, TeamMembership
@@ -174,7 +183,14 @@ def seed_articles(*, target: int, console: Console) -> int:
     if not authors:
         raise BenchError("No engineers in the benchmark database: seed tickets first.")
     categories = list(Category.objects.values_list("pk", flat=True))
-    rows = article_rows(count=missing, authors=authors, categories=categories, seed=existing + 1)
+    first_id = (Article.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    rows = article_rows(
+        count=missing,
+        first_id=first_id,
+        authors=authors,
+        categories=categories,
+        seed=existing + 1,
+    )
     created = 0
     started = time.perf_counter()
     with console.status("articles…") as status, transaction.atomic():
@@ -184,6 +200,11 @@ def seed_articles(*, target: int, console: Console) -> int:
                 break
             created += _copy("knowledge_article", ARTICLE_COLUMNS, iter(batch))
             status.update(f"articles… {created:,}/{missing:,}")
+        with connection.cursor() as cursor:  # the ids were given: move the identity past them
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('knowledge_article', 'id'), %s)",
+                [first_id + created - 1],
+            )
     console.print(f"Seeded {created:,} articles in {time.perf_counter() - started:,.1f} s.")
     return created
 
@@ -193,6 +214,8 @@ def seed_ticket_docs(*, console: Console) -> int:
     seeded replies come from pools, so segmentation is cached)."""
     from django.db import connection, transaction
 
+    from knowledge.models import TICKET_BUCKET
+    from knowledge.search import bucket_lexeme
     from tickets.models import MessageKind
 
     sql = (
@@ -222,6 +245,7 @@ def seed_ticket_docs(*, console: Console) -> int:
             for pk, number, title, desc, error, product, version, cat, resolved, convo in rows:
                 convo = convo or ""
                 tokens, vector = _vector(
+                    bucket_lexeme(pk, TICKET_BUCKET),
                     ("\x00".join((number, title, product, version)), "A"),
                     ("\x00".join((desc, error)), "B"),
                     ("\x00".join(convo.split("\n")), "C"),

@@ -7,6 +7,7 @@ ranked in Python by `search.score_document` (which also tolerates typos).
 Either way the few hits shown are explained and highlighted here, from text the user may see.
 """
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ PG_CANDIDATES = 60
 TRIGRAM_MAX_CHARS = 40
 SQLITE_FUZZY_POOL = 300
 MAX_LIMIT = 50
+MAX_BUCKET_TERMS = 8
 
 ARTICLE_FIELDS = {
     "title": (_("title"), 4.0),
@@ -116,55 +118,121 @@ def _explain(
     return match.score, snippet, why, match.fuzzy
 
 
+class _Buckets(SearchQuery):
+    """A tsquery matching the bucket lexemes lo…hi of the stored vectors (cast, not parsed)."""
+
+    template = "(%(expressions)s)::tsquery"
+
+    def __init__(self, lo: int, hi: int) -> None:
+        super().__init__(search.buckets_tsquery(lo, hi))
+
+
+def _newest_bucket(qs: QuerySet) -> int | None:
+    newest = qs.model._base_manager.order_by("-pk").values_list("pk", flat=True).first()
+    return None if newest is None else newest // qs.model.SEARCH_BUCKET
+
+
+def _pg_candidates(
+    qs: QuerySet, words: SearchQuery | None, text: str, seen: list[int], newest: int, want: int
+) -> list[int]:
+    """The ids of the newest `want` documents matching `words` (or, without words, with
+    a title close to `text`), looked for in windows of buckets from the newest back.
+
+    In a narrow window the words are ANDed with its bucket lexemes, so the GIN index returns
+    only the window's matches (a long OR of buckets costs more than it saves: a wide window
+    means the words are rare anyway). The next window is sized from the matches found so far:
+    a common word stops after the newest bucket or two; a rare one soon covers the rest in one
+    query."""
+    size = qs.model.SEARCH_BUCKET
+    ids: list[int] = []
+    hi, scanned = newest, 0
+    span = 2  # the newest bucket may hold only a few ids yet
+    while hi >= 0 and len(ids) < want:
+        lo = max(hi - span + 1, 0)
+        # The id range also bounds a scan in id order to the window.
+        window = qs.filter(pk__lt=(hi + 1) * size)
+        if lo > 0:
+            window = window.filter(pk__gte=lo * size)
+        if words is None:
+            window = window.filter(title__trigram_word_similar=text)
+        else:
+            narrow = lo > 0 and hi - lo < MAX_BUCKET_TERMS
+            window = window.filter(search_vector=words & _Buckets(lo, hi) if narrow else words)
+        if seen or ids:
+            window = window.exclude(pk__in=[*seen, *ids])
+        found = list(window.order_by("-pk").values_list("pk", flat=True)[: want - len(ids)])
+        ids += found
+        scanned += hi - lo + 1
+        hi = lo - 1
+        need = want - len(ids)
+        # buckets expected to hold what is missing, twice over, but at most four times what
+        # was scanned (the newest tickets are mostly still open: their buckets are sparse);
+        # no match yet: all the rest
+        span = min(math.ceil(2 * need * scanned / len(ids)), 4 * scanned) if ids else hi + 1
+    return ids
+
+
 def _pg_stage(
     qs: QuerySet,
     text: str,
-    condition: Q,
-    query: SearchQuery | None,
+    words: SearchQuery | None,
+    rank_by: SearchQuery | None,
     limit: int,
     scope: Scope | None,
     seen: list[int],
+    newest: int,
+    want: int,
 ) -> list:
-    """One query: rank only the newest PG_CANDIDATES matches (ranking every match of a common
-    word costs a rank computation per row on a large base). With a `scope`, the candidate ids
-    are fetched and filtered first (cheaper on a few dozen ids than joined to the match)."""
-    candidates = (
-        qs.filter(condition).exclude(pk__in=seen).order_by("-pk").values("pk")[:PG_CANDIDATES]
-    )
+    """Rank only the newest `want` matches (ranking every match of a common word costs a rank
+    computation per row on a large base). With a `scope`, the candidate ids are
+    filtered first (cheaper on a few dozen ids than joined to the match)."""
+    ids = _pg_candidates(qs, words, text, seen, newest, want)
     if scope is not None:
-        ids = scope([row["pk"] for row in candidates])
-        if not ids:
-            return []
-        base = qs.filter(pk__in=ids)
-    else:
-        base = qs.filter(pk__in=candidates)
+        ids = scope(ids)
+    if not ids:
+        return []
     rank = TrigramWordSimilarity(text, "title") * 0.5
-    if query is not None:
-        rank = rank + Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
-    return list(base.annotate(rank=rank).order_by("-rank", "-pk")[:limit])
+    if rank_by is not None:
+        rank = rank + Coalesce(SearchRank(F("search_vector"), rank_by), Value(0.0))
+    found = qs.filter(pk__in=ids).defer("search_tokens", "search_vector").annotate(rank=rank)
+    return list(found.order_by("-rank", "-pk")[:limit])
 
 
-def _tsquery(tokens: list[str], operator: str) -> SearchQuery:
-    return SearchQuery(search.raw_tsquery(tokens, operator), search_type="raw", config="simple")
+def _tsquery(tokens: list[str], operator: str, *, prefix: bool = False) -> SearchQuery:
+    raw = search.raw_tsquery(tokens, operator, prefix=prefix)
+    return SearchQuery(raw, search_type="raw", config="simple")
 
 
 def _pg_hits(qs: QuerySet, text: str, tokens: list[str], limit: int, scope: Scope | None) -> list:
     """Stages, each only while the page is not full: documents with every query word, then
-    with any of them, then with a title close to the query (typos, partial numbers)."""
-    found: list = []
-    stages: list[tuple[Q, SearchQuery | None]] = []
+    with any of them, then with a word starting with a Latin or digit query word (partial
+    numbers and codes), then with a title close to the query (typos).
+
+    Exact words come first because the index answers them within a window of buckets; a
+    prefix is looked up over the whole table, which is cheap only for the rare words that
+    leave a page unfilled."""
+    stages: list[tuple[SearchQuery | None, SearchQuery | None]] = []  # (words, rank by)
+    anyq = None
     if tokens:
         every, anyq = _tsquery(tokens, "&"), _tsquery(tokens, "|")
-        stages += [(Q(search_vector=every), every)]
+        stages += [(every, every)]
         if len(tokens) > 1:
-            stages += [(Q(search_vector=anyq), anyq)]
+            stages += [(anyq, anyq)]
+        if any(search.prefixable(t) for t in tokens):
+            anyq = _tsquery(tokens, "|", prefix=True)
+            stages += [(anyq, anyq)]
     if len(text) <= TRIGRAM_MAX_CHARS:  # a long text is not a mistyped title
-        stages += [(Q(title__trigram_word_similar=text), anyq if tokens else None)]
-    for condition, query in stages:
+        stages += [(None, anyq)]
+    newest = _newest_bucket(qs) if stages else None
+    if newest is None:  # nothing indexed yet
+        return []
+    want = PG_CANDIDATES
+    found: list = []
+    for words, rank_by in stages:
         if len(found) >= limit:
             break
         seen = [o.pk for o in found]
-        found += _pg_stage(qs, text, condition, query, limit - len(found), scope, seen)
+        found += _pg_stage(qs, text, words, rank_by, limit - len(found), scope, seen, newest, want)
     return found
 
 

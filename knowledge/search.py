@@ -113,15 +113,32 @@ def query_tokens(text: str) -> list[str]:
     return [token for _index, token in ordered[:MAX_QUERY_TOKENS]]
 
 
-def raw_tsquery(tokens: Iterable[str], operator: str = "|") -> str:
+def prefixable(token: str) -> bool:
+    """Latin and digit tokens of three characters or more also match as prefixes."""
+    return token.isascii() and len(token) >= 3
+
+
+def raw_tsquery(tokens: Iterable[str], operator: str = "|", *, prefix: bool = False) -> str:
     """A PostgreSQL `to_tsquery('simple', …)` text joining the tokens with `|` (any) or `&`
-    (all); Latin and digit tokens also match as prefixes, so partial numbers and codes match."""
+    (all); with `prefix`, Latin and digit tokens also match as prefixes (partial numbers and
+    codes, the start of a word)."""
     parts = []
     for token in tokens:
         if not _WORD.fullmatch(token):
             continue
-        parts.append(f"'{token}':*" if token.isascii() and len(token) >= 3 else f"'{token}'")
+        parts.append(f"'{token}':*" if prefix and prefixable(token) else f"'{token}'")
     return f" {operator} ".join(parts)
+
+
+def bucket_lexeme(pk: int, size: int) -> str:
+    """The search vector's lexeme for the bucket of an id. "~" never survives segmentation,
+    so no query word can equal it."""
+    return f"~{pk // size}"
+
+
+def buckets_tsquery(lo: int, hi: int) -> str:
+    """A tsquery text matching any of the buckets lo…hi (cast, not parsed)."""
+    return " | ".join(f"'~{bucket}'" for bucket in range(lo, hi + 1))
 
 
 def fuzzy_match(token: str, vocabulary: Iterable[str]) -> str | None:

@@ -2,9 +2,11 @@
 
 import datetime as dt
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, transaction
 from django.db.models import F, Value
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tickets.models import MessageKind, Status, Ticket
@@ -20,13 +22,15 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _vector(*weighted: tuple[str, str]) -> SearchVector | None:
-    """`simple` vector over already segmented text, weighted A, B, C…"""
+def _vector(pk: int, size: int, *weighted: tuple[str, str]) -> CombinedExpression:
+    """`simple` vector over already segmented text, weighted A, B, C…, plus the lexeme of the
+    document's bucket (cast, so that the parser cannot split it)."""
     vector = None
     for text, weight in weighted:
         part = SearchVector(Value(text), config="simple", weight=weight)
         vector = part if vector is None else vector + part
-    return vector
+    bucket = Cast(Value(f"'{search.bucket_lexeme(pk, size)}'"), SearchVectorField())
+    return CombinedExpression(vector, "||", bucket, output_field=SearchVectorField())
 
 
 def article_search_fields(article: Article) -> tuple[str, str, str]:
@@ -43,7 +47,9 @@ def article_index(*, article: Article) -> None:
     tokens = " ".join(p for p in (head, body, rest) if p)
     updates: dict = {"search_tokens": tokens}
     if _is_postgres():
-        updates["search_vector"] = _vector((head, "A"), (body, "B"), (rest, "C"))
+        updates["search_vector"] = _vector(
+            article.pk, Article.SEARCH_BUCKET, (head, "A"), (body, "B"), (rest, "C")
+        )
     # A queryset update: the search columns are derived data, kept out of the article's history.
     Article.objects.filter(pk=article.pk).update(**updates)
     article.search_tokens = tokens
@@ -87,7 +93,9 @@ def ticket_index(*, ticket_id: int) -> TicketSearchDoc | None:
     )
     if _is_postgres():
         TicketSearchDoc.objects.filter(pk=doc.pk).update(
-            search_vector=_vector((head, "A"), (body, "B"), (rest, "C"))
+            search_vector=_vector(
+                doc.pk, TicketSearchDoc.SEARCH_BUCKET, (head, "A"), (body, "B"), (rest, "C")
+            )
         )
     return doc
 

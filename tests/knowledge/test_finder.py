@@ -136,3 +136,49 @@ def test_resolving_a_ticket_indexes_it_at_once_and_reopening_drops_it(
             ticket_id=ticket.pk, actor=engineer, to="in_progress", reason="客户说又出现了"
         )
     assert not TicketSearchDoc.objects.filter(ticket=ticket).exists()
+
+
+@pytest.fixture
+def small_buckets(monkeypatch):
+    """Buckets of three ids and four candidates per stage, so that a few dozen tickets span
+    many windows (PostgreSQL searches the newest buckets first)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("bucket windows are PostgreSQL's; SQLite ranks a bounded candidate set")
+    monkeypatch.setattr(TicketSearchDoc, "SEARCH_BUCKET", 3)
+    monkeypatch.setattr(finder, "PG_CANDIDATES", 4)
+
+
+def closed(org, title):
+    ticket = TicketFactory(organization=org, title=title, status=Status.CLOSED)
+    services.ticket_index(ticket_id=ticket.pk)
+    return ticket
+
+
+def test_newest_matches_are_found_across_bucket_windows(agent, org, small_buckets):
+    matches = []
+    for i in range(14):
+        matches.append(closed(org, "打印机离线"))  # the same words: equal rank, newest first
+        for _ in range(i % 3):
+            closed(org, "邮件超时")  # gaps between the matches
+    doc = TicketSearchDoc.objects.get(ticket=matches[-1])
+    assert f"'~{matches[-1].pk // 3}'" in str(doc.search_vector)
+    # every word: the four newest; any word: the next four (the stages skip what was found)
+    hits = finder.search_tickets(user=agent, text="打印机 离线", limit=8)
+    assert [h.obj.ticket for h in hits] == matches[::-1][:8]
+
+
+def test_a_rare_word_in_an_old_bucket_is_found(agent, org, small_buckets):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    old = closed(org, "磁盘阵列告警")
+    for _ in range(40):
+        closed(org, "邮件超时")
+    with CaptureQueriesContext(connection) as ctx:
+        hits = finder.search_tickets(user=agent, text="磁盘阵列")
+    assert [h.obj.ticket for h in hits] == [old]
+    windows = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
+    assert "'~" in windows[0]  # the newest buckets first…
+    assert "'~" not in windows[-1]  # …then, with nothing found there, the rest at once

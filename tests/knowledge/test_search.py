@@ -27,7 +27,17 @@ def test_query_tokens_are_distinct_and_capped():
 
 
 def test_raw_tsquery_ors_tokens_and_prefixes_latin():
-    assert search.raw_tsquery(["登录", "error", "80"]) == "'登录' | 'error':* | '80'"
+    assert search.raw_tsquery(["登录", "error", "80"]) == "'登录' | 'error' | '80'"
+    assert search.raw_tsquery(["登录", "error", "80"], "&", prefix=True) == (
+        "'登录' & 'error':* & '80'"
+    )
+
+
+def test_bucket_lexemes_group_ids_and_cannot_be_typed():
+    assert search.bucket_lexeme(98_765, 10_000) == "~9"
+    assert search.bucket_lexeme(9_999, 10_000) == "~0"
+    assert search.buckets_tsquery(3, 5) == "'~3' | '~4' | '~5'"
+    assert not any(t.startswith("~") for t in search.query_tokens("~9 ~98 '~9'"))
 
 
 def test_typo_matches_close_word():
