@@ -66,8 +66,11 @@ test: lint check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+KB_BENCH_ARGS ?= --articles 100000
+
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m bench.run $(BENCH_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m bench.knowledge $(KB_BENCH_ARGS)
 
 clean:
 	rm -rf var db.sqlite3 test-artifacts
