@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 
 from tickets.models import User
-from tickets.permissions import user_caps
+from tickets.permissions import permission_names, user_caps
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def kb_caps(user: User | AnonymousUser) -> KbCaps:
     if caps.is_customer or not caps.is_engineer_ui:
         result = KbCaps()
     else:
-        perms = user.get_all_permissions()
+        perms = permission_names(user)
 
         def has(codename: str) -> bool:
             return user.is_superuser or f"knowledge.{codename}" in perms

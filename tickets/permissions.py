@@ -29,19 +29,26 @@ class Caps:
         return not self.is_customer and (self.work or self.view_all or self.is_staff)
 
 
-def _permissions(user: User) -> set[str]:
-    """The user's own and their groups' permissions in one query (Django's backend makes two).
-    Like Django's ModelBackend: an inactive user has none."""
+def permission_names(user: User) -> frozenset[str]:
+    """The user's own and their groups' permissions ("app.codename") in one query (Django's
+    backend makes two), read once per user object. Like Django's ModelBackend: an inactive
+    user has none; a superuser has "*"."""
+    cached = getattr(user, "_permission_names", None)
+    if cached is not None:
+        return cached
     if not user.is_active:
-        return set()
-    if user.is_superuser:
-        return {"*"}
-    rows = (
-        Permission.objects.filter(Q(group__user=user) | Q(user=user))
-        .values_list("content_type__app_label", "codename")
-        .distinct()
-    )
-    return {f"{app}.{codename}" for app, codename in rows}
+        names: frozenset[str] = frozenset()
+    elif user.is_superuser:
+        names = frozenset({"*"})
+    else:
+        rows = (
+            Permission.objects.filter(Q(group__user=user) | Q(user=user))
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        )
+        names = frozenset(f"{app}.{codename}" for app, codename in rows)
+    user._permission_names = names  # type: ignore[attr-defined]
+    return names
 
 
 def user_caps(user: User | AnonymousUser) -> Caps:
@@ -53,7 +60,7 @@ def user_caps(user: User | AnonymousUser) -> Caps:
     if user.organization_id is not None:
         caps = Caps(is_customer=True)
     else:
-        perms = _permissions(user)
+        perms = permission_names(user)
 
         def has(codename: str) -> bool:
             return user.is_superuser or f"tickets.{codename}" in perms
