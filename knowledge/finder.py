@@ -8,7 +8,7 @@ Either way the few hits shown are explained and highlighted here, from text the 
 """
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ TICKET_FIELDS = {
 }
 
 
-Scope = Callable[[list[int]], list[int]]
+Scope = Q  # who may see a document, applied to the few candidates only
 
 
 @dataclass
@@ -148,7 +148,9 @@ def _pg_candidates(
     hi, scanned = newest, 0
     span = 2  # the newest bucket may hold only a few ids yet
     while hi >= 0 and len(ids) < want:
-        lo = max(hi - span + 1, 0)
+        # A window too wide for bucket lexemes reads the words' matches of the whole table
+        # from the index anyway: let it run to the oldest bucket.
+        lo = max(hi - span + 1, 0) if span <= MAX_BUCKET_TERMS else 0
         # The id range also bounds a scan in id order to the window.
         window = qs.filter(pk__lt=(hi + 1) * size)
         if lo > 0:
@@ -156,8 +158,7 @@ def _pg_candidates(
         if words is None:
             window = window.filter(title__trigram_word_similar=text)
         else:
-            narrow = lo > 0 and hi - lo < MAX_BUCKET_TERMS
-            window = window.filter(search_vector=words & _Buckets(lo, hi) if narrow else words)
+            window = window.filter(search_vector=words & _Buckets(lo, hi) if lo > 0 else words)
         if seen or ids:
             window = window.exclude(pk__in=[*seen, *ids])
         found = list(window.order_by("-pk").values_list("pk", flat=True)[: want - len(ids)])
@@ -184,17 +185,18 @@ def _pg_stage(
     want: int,
 ) -> list:
     """Rank only the newest `want` matches (ranking every match of a common word costs a rank
-    computation per row on a large base). With a `scope`, the candidate ids are
-    filtered first (cheaper on a few dozen ids than joined to the match)."""
+    computation per row on a large base). A `scope` applies to those candidates (cheaper on a
+    few dozen ids than joined to every match)."""
     ids = _pg_candidates(qs, words, text, seen, newest, want)
-    if scope is not None:
-        ids = scope(ids)
     if not ids:
         return []
     rank = TrigramWordSimilarity(text, "title") * 0.5
     if rank_by is not None:
         rank = rank + Coalesce(SearchRank(F("search_vector"), rank_by), Value(0.0))
-    found = qs.filter(pk__in=ids).defer("search_tokens", "search_vector").annotate(rank=rank)
+    found = qs.filter(pk__in=ids)
+    if scope is not None:
+        found = found.filter(scope)
+    found = found.defer("search_tokens", "search_vector").annotate(rank=rank)
     return list(found.order_by("-rank", "-pk")[:limit])
 
 
@@ -307,14 +309,10 @@ def search_tickets(
     scope: Scope | None = None
     if not user_caps(user).view_all:
         visible = ticket_visible_to(user)
-        if not _is_postgres():
+        if _is_postgres():
+            scope = Q(ticket__in=visible)
+        else:
             qs = qs.filter(ticket__in=visible)
-
-        def visible_ids(ids: list[int]) -> list[int]:
-            allowed = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
-            return [pk for pk in ids if pk in allowed]
-
-        scope = visible_ids
 
     return _rank(
         qs,
