@@ -130,15 +130,18 @@ def raw_tsquery(tokens: Iterable[str], operator: str = "|", *, prefix: bool = Fa
     return f" {operator} ".join(parts)
 
 
+def _bucket(number: int) -> str:
+    return f"~{number}"  # "~" never survives segmentation: no query word can equal it
+
+
 def bucket_lexeme(pk: int, size: int) -> str:
-    """The search vector's lexeme for the bucket of an id. "~" never survives segmentation,
-    so no query word can equal it."""
-    return f"~{pk // size}"
+    """The search vector's lexeme for the bucket of an id."""
+    return _bucket(pk // size)
 
 
 def buckets_tsquery(lo: int, hi: int) -> str:
     """A tsquery text matching any of the buckets lo…hi (cast, not parsed)."""
-    return " | ".join(f"'~{bucket}'" for bucket in range(lo, hi + 1))
+    return " | ".join(f"'{_bucket(number)}'" for number in range(lo, hi + 1))
 
 
 def fuzzy_match(token: str, vocabulary: Iterable[str]) -> str | None:

@@ -182,3 +182,31 @@ def test_a_rare_word_in_an_old_bucket_is_found(agent, org, small_buckets):
     windows = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
     assert "'~" in windows[0]  # the newest buckets first…
     assert "'~" not in windows[-1]  # …then, with nothing found there, the rest at once
+
+
+def test_migration_adds_and_removes_bucket_lexemes_of_stored_vectors(agent, org):
+    """0003 rewrites the vectors stored before it (PostgreSQL): add, and back."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("vectors are stored on PostgreSQL only")
+    migration = importlib.import_module("knowledge.migrations.0003_search_buckets")
+    doc = TicketSearchDoc.objects.get(ticket=closed(org, "磁盘阵列告警"))
+    lexeme = f"'~{doc.pk // 10_000}'"
+
+    def vector() -> str:
+        return str(TicketSearchDoc.objects.get(pk=doc.pk).search_vector)
+
+    assert lexeme in vector()
+    with connection.cursor() as cursor:  # the test's rows are checked now, as before a migration
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        migration.remove_buckets(apps, editor)
+    assert lexeme not in vector() and "'磁盘'" in vector()
+    with connection.schema_editor() as editor:
+        migration.add_buckets(apps, editor)
+    assert lexeme in vector()
+    assert [h.obj.ticket_id for h in finder.search_tickets(user=agent, text="磁盘阵列")] == [doc.pk]
